@@ -1,0 +1,174 @@
+//! `nixgen generate` and `nixgen scaffold`.
+
+use std::path::{Path, PathBuf};
+
+use super::print_warnings;
+use crate::cli::args::{GenerateArgs, ScaffoldArgs};
+use crate::cli::output::{read_existing, Reporter};
+use crate::cli::Status;
+use crate::diag::{Diagnostic, Result};
+use crate::generate::{self, plan_for, Examples, FlakePlan};
+use crate::model::load::{self, LoadedHost};
+use crate::model::OverlaySource;
+use crate::yaml;
+
+/// The flake text for `plan`, given what the file holds now.
+///
+/// A new file (or `--force`) is emitted whole. An existing file is edited through the syntax
+/// tree so that everything nixgen does not own stays byte for byte.
+pub fn flake_text(
+    path: &Path,
+    plan: &FlakePlan,
+    existing: Option<&str>,
+    force: bool,
+    prune: bool,
+    examples: &Examples,
+) -> Result<String> {
+    let emit = || {
+        generate::emit(plan, examples).map_err(|e| {
+            Diagnostic::in_file(path, format!("internal error: generated Nix does not parse: {e}"))
+                .with_help("please report this with the host description")
+        })
+    };
+    match existing {
+        None => emit().map_err(Into::into),
+        Some(_) if force => emit().map_err(Into::into),
+        Some(old) => crate::edit::reconcile(path, old, plan, prune),
+    }
+}
+
+fn flake_path_beside(yaml: &Path) -> PathBuf {
+    match yaml.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.join("flake.nix"),
+        _ => PathBuf::from("flake.nix"),
+    }
+}
+
+pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
+    let doc = load::read(&args.host)?;
+    if doc.is_fleet() {
+        return Err(Diagnostic::in_file(&args.host, "this is a fleet file (it has `configurations`)")
+            .with_help(format!(
+                "use `nixgen scaffold {}` to write one directory per configuration",
+                args.host.display()
+            ))
+            .into());
+    }
+    let hosts = load::hosts(&doc)?;
+    let host = hosts.into_iter().next().expect("a host file has one host");
+    print_warnings(&host.warnings, color);
+    let out = args.output.clone().unwrap_or_else(|| flake_path_beside(&args.host));
+    let plan = plan_for(&host.host);
+    let existing = read_existing(&out)?;
+    let new = flake_text(
+        &out,
+        &plan,
+        existing.as_deref(),
+        args.force,
+        args.prune,
+        &Examples::default(),
+    )?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan_json(&out, &plan, existing.as_deref(), &new))
+                .expect("plan serializes")
+        );
+        if !args.write.dry_run && !args.write.check {
+            let mut reporter = Reporter::new(args.write, !args.no_git);
+            reporter.file(&out, existing.as_deref(), &new)?;
+            return Ok(reporter.finish());
+        }
+        return Ok(Status::Success);
+    }
+    let mut reporter = Reporter::new(args.write, !args.no_git);
+    reporter.file(&out, existing.as_deref(), &new)?;
+    Ok(reporter.finish())
+}
+
+/// The plan as JSON, for `generate --dry-run --json`.
+fn plan_json(path: &Path, plan: &FlakePlan, old: Option<&str>, new: &str) -> serde_json::Value {
+    let config = &plan.configurations[0];
+    serde_json::json!({
+        "file": path.display().to_string(),
+        "outcome": match old {
+            None => "create",
+            Some(o) if o == new => "up-to-date",
+            Some(_) => "update",
+        },
+        "configuration": config.name,
+        "system": config.system,
+        "inputs": plan.inputs.iter().map(|i| serde_json::json!({
+            "name": i.name, "url": i.url, "follows": i.follows, "flake": i.flake,
+        })).collect::<Vec<_>>(),
+        "modules": config.modules.iter().map(|m| m.print()).collect::<Vec<_>>(),
+        "settings": config.settings.iter().map(|s| serde_json::json!({
+            "path": s.path.join("."), "value": s.value.print(),
+        })).collect::<Vec<_>>(),
+        "overlays": config.overlays.iter().map(|o| serde_json::json!({
+            "package": o.package, "input": o.input, "value": o.value.print(),
+        })).collect::<Vec<_>>(),
+        "packages": config.packages,
+        "diff": old.map(|o| crate::fsio::unified_diff(path, Some(o), new)).unwrap_or_default(),
+    })
+}
+
+pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
+    let doc = load::read(&args.fleet)?;
+    if !doc.is_fleet() {
+        return Err(Diagnostic::in_file(&args.fleet, "this is a single host description, not a fleet")
+            .with_help(format!(
+                "use `nixgen generate {}`, or put hosts under `configurations:`",
+                args.fleet.display()
+            ))
+            .into());
+    }
+    let hosts = load::hosts(&doc)?;
+    let mut reporter = Reporter::new(args.write, !args.no_git);
+    let fleet_name = args
+        .fleet
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for host in &hosts {
+        print_warnings(&host.warnings, color);
+        let dir = args.root.join(&host.host.host.name);
+        let yaml_path = dir.join("host.yaml");
+        let flake_path = dir.join("flake.nix");
+        let yaml_text = standalone_host_yaml(host, &fleet_name);
+        let old_yaml = read_existing(&yaml_path)?;
+        reporter.file(&yaml_path, old_yaml.as_deref(), &yaml_text)?;
+        let plan = plan_for(&host.host);
+        let old_flake = read_existing(&flake_path)?;
+        let new_flake = flake_text(
+            &flake_path,
+            &plan,
+            old_flake.as_deref(),
+            args.force,
+            args.prune,
+            &Examples::default(),
+        )?;
+        reporter.file(&flake_path, old_flake.as_deref(), &new_flake)?;
+    }
+    Ok(reporter.finish())
+}
+
+/// The host description a scaffolded directory gets: the merged configuration, with local
+/// paths already resolved (they were relative to the fleet file, not to the new directory).
+fn standalone_host_yaml(host: &LoadedHost, fleet_name: &str) -> String {
+    let valid = &host.host;
+    let mut h = valid.host.clone();
+    h.nixos_flake = valid.nixos_flake_url.clone();
+    for resolved in &valid.overlays {
+        if let (Some(o), OverlaySource::Input { url, .. }) =
+            (h.overlays.get_mut(&resolved.package), &resolved.source)
+        {
+            o.src = Some(url.trim_start_matches("path:").to_owned());
+        }
+    }
+    let value = serde_json::to_value(&h).expect("hosts serialize");
+    format!(
+        "# Written by `nixgen scaffold` from {fleet_name}: edit the fleet file and scaffold again.\n{}",
+        yaml::emit::to_yaml(&value)
+    )
+}

@@ -1,0 +1,47 @@
+//! `nixgen validate`: check descriptions, write nothing.
+
+use super::print_warnings;
+use crate::cli::args::ValidateArgs;
+use crate::cli::Status;
+use crate::diag::Result;
+use crate::model::load;
+
+pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
+    let mut diagnostics = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        let result = load::read(file).and_then(|doc| load::hosts(&doc));
+        match result {
+            Ok(hosts) => {
+                let warnings: Vec<_> = hosts.iter().flat_map(|h| h.warnings.clone()).collect();
+                if !args.json {
+                    print_warnings(&warnings, color);
+                    let names: Vec<&str> = hosts.iter().map(|h| h.host.host.name.as_str()).collect();
+                    eprintln!("{}: ok ({})", file.display(), names.join(", "));
+                }
+                diagnostics.extend(warnings);
+            }
+            Err(failure) => {
+                failed = true;
+                if !args.json {
+                    for d in &failure.diagnostics {
+                        eprint!("{}", d.render(color));
+                    }
+                }
+                diagnostics.extend(failure.diagnostics);
+            }
+        }
+    }
+    if args.json {
+        let json: Vec<_> = diagnostics.iter().map(|d| d.to_json()).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "valid": !failed,
+                "diagnostics": json,
+            }))
+            .expect("diagnostics serialize")
+        );
+    }
+    Ok(if failed { Status::Failed } else { Status::Success })
+}

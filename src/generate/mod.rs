@@ -1,0 +1,134 @@
+//! Generation: from a validated host to the flake that builds it.
+//!
+//! A host is first turned into a [`FlakePlan`]: the inputs, module references, inline-module
+//! settings, overlay entries and packages that nixgen owns, each already a Nix [`Expr`]. The
+//! plan is the single source of truth for both ways of producing a flake: [`emit`] prints a
+//! whole new file, and the editor brings an existing file in line with the same plan, touching
+//! only what the plan owns. The mapping follows nixos-flake's usage guide: the backend, profiles,
+//! test suites, user, shares and storage import `nixos-flake.nixosModules.*`; overlays go after
+//! `nixos-flake.overlays.default`; `nixpkgs.follows = "nixos-flake/nixpkgs"` always.
+
+pub mod plan;
+
+pub use plan::{plan_for, ConfigPlan, FlakePlan, InputPlan, OverlayEntry, Setting};
+
+use crate::nix::ast::{Entry, Expr, Item, Param};
+use crate::nix::{self, SyntaxError};
+
+/// Commented-out examples carried into a fresh flake (by `nixgen init`), as nixos-flake's own
+/// template does: text for the inputs block and for the overlay list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Examples {
+    pub inputs: Option<String>,
+    pub overlays: Option<String>,
+}
+
+/// The whole flake for a plan, laid out as nixfmt lays it out.
+pub fn emit(plan: &FlakePlan, examples: &Examples) -> Result<String, SyntaxError> {
+    let expr = flake_expr(plan, examples);
+    let text = nix::format(&expr.print())?;
+    nix::check_syntax(&text)?;
+    Ok(text)
+}
+
+fn flake_expr(plan: &FlakePlan, examples: &Examples) -> Expr {
+    let mut inputs: Vec<Entry> = plan.inputs.iter().map(InputPlan::entry).collect();
+    if let Some(text) = &examples.inputs {
+        inputs.push(Entry::Comment(text.clone()));
+    }
+    let configs: Vec<Entry> = plan
+        .configurations
+        .iter()
+        .map(|c| {
+            Entry::Binding(
+                vec!["nixosConfigurations".into(), c.name.clone()],
+                c.system_expr(examples),
+            )
+        })
+        .collect();
+    let outputs = Expr::Lambda(
+        Param::Pattern {
+            names: vec!["self".into(), "nixpkgs".into(), "nixos-flake".into()],
+            ellipsis: true,
+            at: Some("inputs".into()),
+        },
+        Box::new(Expr::Attrs(configs)),
+    );
+    Expr::Attrs(vec![
+        Entry::Binding(vec!["description".into()], Expr::str(&plan.description)),
+        Entry::Blank,
+        Entry::Binding(vec!["inputs".into()], Expr::Attrs(inputs)),
+        Entry::Blank,
+        Entry::Binding(vec!["outputs".into()], outputs),
+    ])
+}
+
+impl InputPlan {
+    /// `name.url = "...";` or `name = { url = "..."; flake = false; };`
+    fn entry(&self) -> Entry {
+        let fields = self.fields();
+        if fields.len() == 1 {
+            let (key, value) = fields.into_iter().next().expect("one field");
+            Entry::Binding(vec![self.name.clone(), key.into()], value)
+        } else {
+            Entry::Binding(
+                vec![self.name.clone()],
+                Expr::Attrs(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| Entry::Binding(vec![k.into()], v))
+                        .collect(),
+                ),
+            )
+        }
+    }
+}
+
+impl ConfigPlan {
+    /// `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`
+    fn system_expr(&self, examples: &Examples) -> Expr {
+        let mut modules: Vec<Item> = self.modules.iter().cloned().map(Item::Expr).collect();
+        modules.push(Item::Expr(self.inline_module(examples)));
+        Expr::apply(
+            Expr::path_of("nixpkgs.lib.nixosSystem"),
+            Expr::Attrs(vec![
+                Entry::Binding(vec!["system".into()], Expr::str(&self.system)),
+                Entry::Binding(vec!["modules".into()], Expr::List(modules)),
+            ]),
+        )
+    }
+
+    /// `({ pkgs, ... }: { <settings> nixpkgs.overlays = [...]; environment.systemPackages = ...; })`
+    fn inline_module(&self, examples: &Examples) -> Expr {
+        let mut body: Vec<Entry> = self
+            .settings
+            .iter()
+            .map(|s| Entry::Binding(s.path.clone(), s.value.clone()))
+            .collect();
+        let mut overlays = vec![Item::Expr(Expr::path_of("nixos-flake.overlays.default"))];
+        if !self.overlays.is_empty() {
+            overlays.push(Item::Expr(OverlayEntry::overlay_of(&self.overlays)));
+        }
+        if let Some(text) = &examples.overlays {
+            overlays.push(Item::Comment(text.clone()));
+        }
+        body.push(Entry::Binding(
+            vec!["nixpkgs".into(), "overlays".into()],
+            Expr::List(overlays),
+        ));
+        if !self.packages.is_empty() {
+            body.push(Entry::Binding(
+                vec!["environment".into(), "systemPackages".into()],
+                self.packages_expr(),
+            ));
+        }
+        Expr::Lambda(
+            Param::Pattern {
+                names: vec!["pkgs".into()],
+                ellipsis: true,
+                at: None,
+            },
+            Box::new(Expr::Attrs(body)),
+        )
+    }
+}

@@ -1,0 +1,23 @@
+//! nixgen: generate and edit NixOS configuration flakes for linux-kdevops/nixos-flake.
+//!
+//! The crate is layered so that each module has one job:
+//! - [`yaml`] parses YAML into a tree that knows where every key is, and deserializes it;
+//! - [`model`] is the host description (types, loading, validation, path resolution);
+//! - [`nix`] is the Nix syntax layer (data model, printer, escaping, parsing, formatting);
+//! - [`generate`] turns a validated host into a plan of what the flake owns, and emits it;
+//! - [`edit`] brings an existing flake in line with a plan through the syntax tree;
+//! - [`templates`] holds what `nixgen init` starts from;
+//! - [`fsio`] and [`git`] write files atomically and tell git about them;
+//! - [`diag`] is the error type: diagnostics with file, line and column;
+//! - [`cli`] is the command line on top of all of it.
+
+pub mod cli;
+pub mod diag;
+pub mod edit;
+pub mod fsio;
+pub mod generate;
+pub mod git;
+pub mod model;
+pub mod nix;
+pub mod templates;
+pub mod yaml;
