@@ -229,7 +229,8 @@ mod tests {
         let text = "ab\ncdé\nf";
         assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
         assert_eq!(Position::of_offset(text, 3), Position { line: 2, column: 1 });
-        assert_eq!(Position::of_offset(text, 8), Position { line: 2, column: 4 });
+        assert_eq!(Position::of_offset(text, 7), Position { line: 2, column: 4 });
+        assert_eq!(Position::of_offset(text, 8), Position { line: 3, column: 1 });
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Editing existing flakes through the syntax tree.
 
+pub mod editor;
+pub mod flake;
+
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Result};

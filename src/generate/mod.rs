@@ -10,7 +10,9 @@
 
 pub mod plan;
 
-pub use plan::{plan_for, ConfigPlan, FlakePlan, InputPlan, OverlayEntry, Setting};
+pub use plan::{
+    plan_for, ConfigPlan, FlakePlan, InputPlan, OverlayEntry, OverlayScope, Setting, SourceExpr,
+};
 
 use crate::nix::ast::{Entry, Expr, Item, Param};
 use crate::nix::{self, SyntaxError};
@@ -107,7 +109,10 @@ impl ConfigPlan {
             .collect();
         let mut overlays = vec![Item::Expr(Expr::path_of("nixos-flake.overlays.default"))];
         if !self.overlays.is_empty() {
-            overlays.push(Item::Expr(OverlayEntry::overlay_of(&self.overlays)));
+            overlays.push(Item::Expr(OverlayEntry::overlay_of(
+                &self.overlays,
+                &OverlayScope::default(),
+            )));
         }
         if let Some(text) = &examples.overlays {
             overlays.push(Item::Comment(text.clone()));

@@ -62,84 +62,136 @@ pub struct Setting {
 }
 
 /// `package = prev.package.overrideAttrs { src = ...; patches = [ ]; };`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayEntry {
     pub package: String,
-    /// The input the entry reads its source from, for `src` overlays.
-    pub input: Option<String>,
-    pub value: Expr,
+    pub source: SourceExpr,
+    pub clear_patches: bool,
+}
+
+/// Where an overlay entry takes `src` from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceExpr {
+    /// A flake input, by name.
+    Input(String),
+    /// `final.<fetcher> { field = "value"; ... }`
+    Fetch {
+        fetcher: &'static str,
+        fields: Vec<(&'static str, String)>,
+    },
+}
+
+/// The names an overlay entry is written with: the overlay function's arguments and how the
+/// flake's inputs are reached from the outputs function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayScope {
+    pub final_name: String,
+    pub prev_name: String,
+    /// `Some("inputs")` for `inputs.<name>`; `None` when inputs are bound by name.
+    pub inputs_name: Option<String>,
+}
+
+impl Default for OverlayScope {
+    fn default() -> Self {
+        OverlayScope {
+            final_name: "final".into(),
+            prev_name: "prev".into(),
+            inputs_name: Some("inputs".into()),
+        }
+    }
 }
 
 impl OverlayEntry {
     /// Builds the entry for one resolved overlay.
     pub fn new(overlay: &ResolvedOverlay) -> OverlayEntry {
-        let pkg = &overlay.package;
-        let (src, input) = match &overlay.source {
-            OverlaySource::Input { input, .. } => (
-                Expr::Select(Box::new(Expr::var("inputs")), vec![input.clone()]),
-                Some(input.clone()),
-            ),
+        let source = match &overlay.source {
+            OverlaySource::Input { input, .. } => SourceExpr::Input(input.clone()),
             OverlaySource::GitHub {
                 owner,
                 repo,
                 rev,
                 hash,
-            } => (
-                fetcher(
-                    "fetchFromGitHub",
-                    &[("owner", owner), ("repo", repo), ("rev", rev), ("hash", hash)],
-                ),
-                None,
-            ),
-            OverlaySource::Git { url, rev, hash } => (
-                fetcher("fetchgit", &[("url", url), ("rev", rev), ("hash", hash)]),
-                None,
-            ),
+            } => SourceExpr::Fetch {
+                fetcher: "fetchFromGitHub",
+                fields: vec![
+                    ("owner", owner.clone()),
+                    ("repo", repo.clone()),
+                    ("rev", rev.clone()),
+                    ("hash", hash.clone()),
+                ],
+            },
+            OverlaySource::Git { url, rev, hash } => SourceExpr::Fetch {
+                fetcher: "fetchgit",
+                fields: vec![
+                    ("url", url.clone()),
+                    ("rev", rev.clone()),
+                    ("hash", hash.clone()),
+                ],
+            },
         };
-        let mut attrs = vec![Entry::Binding(vec!["src".into()], src)];
-        if overlay.clear_patches {
-            attrs.push(Entry::Binding(vec!["patches".into()], Expr::List(vec![])));
-        }
         OverlayEntry {
-            package: pkg.clone(),
-            input,
-            value: Expr::apply(
-                Expr::Select(
-                    Box::new(Expr::var("prev")),
-                    vec![pkg.clone(), "overrideAttrs".into()],
-                ),
-                Expr::Attrs(attrs),
-            ),
+            package: overlay.package.clone(),
+            source,
+            clear_patches: overlay.clear_patches,
         }
     }
 
+    /// The input the entry reads its source from, for `src` overlays.
+    pub fn input(&self) -> Option<&str> {
+        match &self.source {
+            SourceExpr::Input(name) => Some(name),
+            SourceExpr::Fetch { .. } => None,
+        }
+    }
+
+    /// `prev.<pkg>.overrideAttrs { src = ...; }` written with `scope`'s names.
+    pub fn value(&self, scope: &OverlayScope) -> Expr {
+        let src = match &self.source {
+            SourceExpr::Input(name) => match &scope.inputs_name {
+                Some(inputs) => Expr::Select(Box::new(Expr::var(inputs)), vec![name.clone()]),
+                None => Expr::var(name),
+            },
+            SourceExpr::Fetch { fetcher, fields } => Expr::apply(
+                Expr::Select(
+                    Box::new(Expr::var(&scope.final_name)),
+                    vec![(*fetcher).into()],
+                ),
+                Expr::Attrs(
+                    fields
+                        .iter()
+                        .map(|(k, v)| Entry::Binding(vec![(*k).into()], Expr::str(v)))
+                        .collect(),
+                ),
+            ),
+        };
+        let mut attrs = vec![Entry::Binding(vec!["src".into()], src)];
+        if self.clear_patches {
+            attrs.push(Entry::Binding(vec!["patches".into()], Expr::List(vec![])));
+        }
+        Expr::apply(
+            Expr::Select(
+                Box::new(Expr::var(&scope.prev_name)),
+                vec![self.package.clone(), "overrideAttrs".into()],
+            ),
+            Expr::Attrs(attrs),
+        )
+    }
+
     /// `(final: prev: { <entries> })`
-    pub fn overlay_of(entries: &[OverlayEntry]) -> Expr {
+    pub fn overlay_of(entries: &[OverlayEntry], scope: &OverlayScope) -> Expr {
         Expr::Lambda(
-            Param::Ident("final".into()),
+            Param::Ident(scope.final_name.clone()),
             Box::new(Expr::Lambda(
-                Param::Ident("prev".into()),
+                Param::Ident(scope.prev_name.clone()),
                 Box::new(Expr::Attrs(
                     entries
                         .iter()
-                        .map(|e| Entry::Binding(vec![e.package.clone()], e.value.clone()))
+                        .map(|e| Entry::Binding(vec![e.package.clone()], e.value(scope)))
                         .collect(),
                 )),
             )),
         )
     }
-}
-
-fn fetcher(name: &str, fields: &[(&str, &String)]) -> Expr {
-    Expr::apply(
-        Expr::Select(Box::new(Expr::var("final")), vec![name.into()]),
-        Expr::Attrs(
-            fields
-                .iter()
-                .map(|(k, v)| Entry::Binding(vec![(*k).into()], Expr::str(v)))
-                .collect(),
-        ),
-    )
 }
 
 fn module(path: &str) -> Expr {

@@ -10,6 +10,7 @@
 
 pub mod ast;
 pub mod escape;
+pub mod resolve;
 
 use crate::diag::Position;
 

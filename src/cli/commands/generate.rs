@@ -106,7 +106,7 @@ fn plan_json(path: &Path, plan: &FlakePlan, old: Option<&str>, new: &str) -> ser
             "path": s.path.join("."), "value": s.value.print(),
         })).collect::<Vec<_>>(),
         "overlays": config.overlays.iter().map(|o| serde_json::json!({
-            "package": o.package, "input": o.input, "value": o.value.print(),
+            "package": o.package, "input": o.input(), "value": o.value(&crate::generate::OverlayScope::default()).print(),
         })).collect::<Vec<_>>(),
         "packages": config.packages,
         "diff": old.map(|o| crate::fsio::unified_diff(path, Some(o), new)).unwrap_or_default(),

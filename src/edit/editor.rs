@@ -1,0 +1,516 @@
+//! The one place where Nix source text changes.
+//!
+//! Commands describe changes in terms of syntax nodes ("insert this binding after that one",
+//! "remove this list element", "replace this value"); the [`Editor`] turns them into byte
+//! edits with the layout decided in one place, much like rust-analyzer's `SyntaxEditor`:
+//! new code follows the file's indentation unit (spaces or tabs) and the surrounding style
+//! (inline or multi-line lists and sets, expanded the RFC 166 way when they outgrow a line);
+//! removing an element takes its same-line trailing comment with it and nothing else, so that
+//! an insertion followed by the matching removal gives back the original bytes. New code is
+//! laid out by nixfmt at the indentation where it lands. Edits are collected, then applied from
+//! the end of the file; [`Editor::finish`] re-parses the result with both parsers and refuses
+//! output that does not parse.
+
+use rnix::ast;
+use rnix::{SyntaxKind, SyntaxNode, TextRange};
+use rowan::ast::AstNode;
+
+use crate::nix::ast::Expr;
+use crate::nix::{self, escape, SyntaxError};
+
+/// Line width nixfmt lays code out for.
+const WIDTH: usize = 100;
+
+/// Collects edits to one source text.
+pub struct Editor<'a> {
+    source: &'a str,
+    edits: Vec<(usize, usize, String)>,
+    unit: String,
+}
+
+impl<'a> Editor<'a> {
+    pub fn new(source: &'a str) -> Self {
+        Editor {
+            source,
+            edits: Vec::new(),
+            unit: detect_indent_unit(source),
+        }
+    }
+
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
+    /// True when no edit has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// Replaces `range` with `text`.
+    pub fn replace(&mut self, range: TextRange, text: String) {
+        self.edits
+            .push((range.start().into(), range.end().into(), text));
+    }
+
+    /// Inserts `text` at byte `offset`.
+    pub fn insert(&mut self, offset: usize, text: String) {
+        self.edits.push((offset, offset, text));
+    }
+
+    /// The leading whitespace of the line holding byte `offset`.
+    pub fn line_indent(&self, offset: usize) -> &'a str {
+        let start = self.source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = &self.source[start..];
+        let end = line
+            .find(|c: char| c != ' ' && c != '\t')
+            .unwrap_or(line.len());
+        &line[..end]
+    }
+
+    /// The indentation one level deeper than `indent`.
+    pub fn deeper(&self, indent: &str) -> String {
+        format!("{indent}{}", self.unit)
+    }
+
+    fn width_of(&self, indent: &str) -> usize {
+        indent.chars().map(|c| if c == '\t' { 8 } else { 1 }).sum()
+    }
+
+    /// `expr` laid out by nixfmt for a line starting at `indent`, continuation lines indented.
+    pub fn render(&self, expr: &Expr, indent: &str) -> String {
+        self.layout(expr.print(), indent)
+    }
+
+    /// Like [`Editor::render`], parenthesized where a list element needs it.
+    pub fn render_item(&self, expr: &Expr, indent: &str) -> String {
+        match expr {
+            Expr::Lambda(..) | Expr::Apply(..) | Expr::With(..) => {
+                self.layout(format!("({})", expr.print()), indent)
+            }
+            _ => self.render(expr, indent),
+        }
+    }
+
+    fn layout(&self, text: String, indent: &str) -> String {
+        let mut opts = nixfmt_rs::Options::default();
+        opts.width = WIDTH.saturating_sub(self.width_of(indent)).max(40);
+        let formatted = match nixfmt_rs::format_with(&text, &opts) {
+            Ok(f) => f,
+            // The printer only produces valid Nix; keep its compact form if layout fails.
+            Err(_) => text,
+        };
+        self.reindent(formatted.trim_end(), indent, 0)
+    }
+
+    /// `keys = expr;` laid out for a line starting at `indent`.
+    pub fn render_binding(&self, keys: &[String], expr: &Expr, indent: &str) -> String {
+        let names: Vec<String> = keys.iter().map(|k| escape::attr_name(k)).collect();
+        let wrapped = format!("{{\n{} = {};\n}}", names.join("."), expr.print());
+        let mut opts = nixfmt_rs::Options::default();
+        opts.width = (WIDTH + 2).saturating_sub(self.width_of(indent)).max(40);
+        let formatted =
+            nixfmt_rs::format_with(&wrapped, &opts).unwrap_or_else(|_| wrapped.clone());
+        let lines: Vec<&str> = formatted.trim_end().lines().collect();
+        let inner = lines[1..lines.len().saturating_sub(1)].join("\n");
+        self.reindent(&inner, indent, 1)
+    }
+
+    /// Re-indents nixfmt output (2 spaces a level): drops `strip` levels, converts levels to
+    /// the file's unit, and prefixes every line but the first with `indent`.
+    fn reindent(&self, text: &str, indent: &str, strip: usize) -> String {
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            let levels = (spaces / 2).saturating_sub(strip);
+            let rest = &line[spaces.min(line.len())..];
+            if i > 0 {
+                out.push('\n');
+                if !rest.is_empty() {
+                    out.push_str(indent);
+                }
+            }
+            if !rest.is_empty() {
+                for _ in 0..levels {
+                    out.push_str(&self.unit);
+                }
+                // Odd leftover spaces (inside multi-line strings) are kept as they were.
+                out.push_str(&" ".repeat(spaces.saturating_sub(strip * 2) % 2));
+            }
+            out.push_str(rest);
+        }
+        out
+    }
+
+    /// Where the line holding `offset` ends, when only whitespace and a comment follow
+    /// `offset` on it; `None` when more code follows on the same line.
+    fn end_of_trivia_line(&self, offset: usize) -> Option<usize> {
+        let rest = &self.source[offset..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return Some(offset + line_end);
+        }
+        if trimmed.starts_with("/*") {
+            if let Some(close) = trimmed.find("*/") {
+                if trimmed[close + 2..].trim().is_empty() {
+                    return Some(offset + line_end);
+                }
+            }
+        }
+        None
+    }
+
+    /// True when only whitespace stands between the start of the line and `offset`.
+    fn starts_line(&self, offset: usize) -> bool {
+        let start = self.source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        self.source[start..offset].trim().is_empty()
+    }
+
+    /// Inserts `keys = expr;` into `set`, after `after` (default: the last entry).
+    pub fn insert_binding(
+        &mut self,
+        set: &ast::AttrSet,
+        after: Option<&SyntaxNode>,
+        keys: &[String],
+        expr: &Expr,
+    ) {
+        let entries: Vec<SyntaxNode> = set
+            .syntax()
+            .children()
+            .filter(|n| matches!(n.kind(), SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT))
+            .collect();
+        let anchor = after.cloned().or_else(|| entries.last().cloned());
+        let multi_line = set.syntax().text().contains_char('\n');
+        let open = set
+            .l_curly_token()
+            .map(|t| usize::from(t.text_range().end()))
+            .unwrap_or_else(|| set.syntax().text_range().start().into());
+        if multi_line {
+            let (offset, indent) = match &anchor {
+                Some(a) => {
+                    let end: usize = a.text_range().end().into();
+                    let offset = self.end_of_trivia_line(end).unwrap_or(end);
+                    (offset, self.line_indent(a.text_range().start().into()).to_owned())
+                }
+                None => {
+                    let close: usize = set
+                        .r_curly_token()
+                        .map(|t| t.text_range().start().into())
+                        .unwrap_or(open);
+                    let offset = self.end_of_trivia_line(open).unwrap_or(open);
+                    (offset, self.deeper(self.line_indent(close)))
+                }
+            };
+            let text = self.render_binding(keys, expr, &indent);
+            self.insert(offset, format!("\n{indent}{text}"));
+            return;
+        }
+        // An inline set: stays inline when the result fits on its line, else expands.
+        let indent = self.line_indent(set.syntax().text_range().start().into()).to_owned();
+        let inner_indent = self.deeper(&indent);
+        let single = self.render_binding(keys, expr, "");
+        let line_len = self.line_length_at(set.syntax().text_range().start().into());
+        if !single.contains('\n') && line_len + single.len() + 1 <= WIDTH {
+            let offset = match &anchor {
+                Some(a) => usize::from(a.text_range().end()),
+                None => open,
+            };
+            self.insert(offset, format!(" {single}"));
+            return;
+        }
+        let mut parts: Vec<String> = Vec::new();
+        let mut inserted = anchor.is_none();
+        let new = self.render_binding(keys, expr, &inner_indent);
+        if anchor.is_none() {
+            parts.push(new.clone());
+        }
+        for child in set.syntax().children_with_tokens() {
+            match child.kind() {
+                SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT | SyntaxKind::TOKEN_COMMENT => {
+                    parts.push(child.to_string());
+                    if !inserted && anchor.as_ref().is_some_and(|a| child.as_node() == Some(a)) {
+                        parts.push(new.clone());
+                        inserted = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let rec = if set.rec_token().is_some() { "rec " } else { "" };
+        let body: String = parts
+            .iter()
+            .map(|p| format!("\n{inner_indent}{p}"))
+            .collect();
+        self.replace(set.syntax().text_range(), format!("{rec}{{{body}\n{indent}}}"));
+    }
+
+    fn line_length_at(&self, offset: usize) -> usize {
+        let start = self.source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.source[offset..]
+            .find('\n')
+            .map_or(self.source.len(), |i| offset + i);
+        self.source[start..end].chars().count()
+    }
+
+    /// Inserts `expr` into `list` after `after` (default: the last element; `Some(None)`
+    /// means the very start).
+    pub fn insert_item(&mut self, list: &ast::List, after: Option<Option<&SyntaxNode>>, expr: &Expr) {
+        let items: Vec<SyntaxNode> = list.items().map(|i| i.syntax().clone()).collect();
+        let anchor: Option<SyntaxNode> = match after {
+            Some(a) => a.cloned(),
+            None => items.last().cloned(),
+        };
+        let open: usize = list
+            .l_brack_token()
+            .map(|t| t.text_range().end().into())
+            .unwrap_or_else(|| list.syntax().text_range().start().into());
+        let multi_line = list.syntax().text().contains_char('\n');
+        if multi_line {
+            let (offset, indent) = match &anchor {
+                Some(a) => {
+                    let end: usize = a.text_range().end().into();
+                    let offset = self.end_of_trivia_line(end).unwrap_or(end);
+                    (offset, self.line_indent(a.text_range().start().into()).to_owned())
+                }
+                None => {
+                    let offset = self.end_of_trivia_line(open).unwrap_or(open);
+                    let indent = match items.first() {
+                        Some(first) if self.starts_line(first.text_range().start().into()) => {
+                            self.line_indent(first.text_range().start().into()).to_owned()
+                        }
+                        _ => {
+                            let close: usize = list
+                                .r_brack_token()
+                                .map(|t| t.text_range().start().into())
+                                .unwrap_or(open);
+                            self.deeper(self.line_indent(close))
+                        }
+                    };
+                    (offset, indent)
+                }
+            };
+            let text = self.render_item(expr, &indent);
+            self.insert(offset, format!("\n{indent}{text}"));
+            return;
+        }
+        let indent = self.line_indent(list.syntax().text_range().start().into()).to_owned();
+        let single = self.render_item(expr, "");
+        let line_len = self.line_length_at(list.syntax().text_range().start().into());
+        if !single.contains('\n') && line_len + single.len() + 1 <= WIDTH {
+            let offset = match &anchor {
+                Some(a) => usize::from(a.text_range().end()),
+                None => open,
+            };
+            if items.is_empty() {
+                // `[ ]` or `[]` becomes `[ item ]`.
+                self.replace(list.syntax().text_range(), format!("[ {single} ]"));
+            } else {
+                self.insert(offset, format!(" {single}"));
+            }
+            return;
+        }
+        // Expand the list, RFC 166 style: one element per line.
+        let inner_indent = self.deeper(&indent);
+        let new = self.render_item(expr, &inner_indent);
+        let mut parts: Vec<String> = Vec::new();
+        if anchor.is_none() {
+            parts.push(new.clone());
+        }
+        for child in list.syntax().children_with_tokens() {
+            let keep = child.as_node().is_some() || child.kind() == SyntaxKind::TOKEN_COMMENT;
+            if keep {
+                parts.push(child.to_string());
+                if anchor.as_ref().is_some_and(|a| child.as_node() == Some(a)) {
+                    parts.push(new.clone());
+                }
+            }
+        }
+        let body: String = parts
+            .iter()
+            .map(|p| format!("\n{inner_indent}{p}"))
+            .collect();
+        self.replace(list.syntax().text_range(), format!("[{body}\n{indent}]"));
+    }
+
+    /// Removes a binding or list element with its same-line trailing comment, and the line
+    /// it stood on when it stood alone there.
+    pub fn remove(&mut self, node: &SyntaxNode) {
+        let start: usize = node.text_range().start().into();
+        let end: usize = node.text_range().end().into();
+        match (self.starts_line(start), self.end_of_trivia_line(end)) {
+            (true, Some(line_end)) => {
+                let line_start = self.source[..start].rfind('\n').unwrap_or(0);
+                self.edits.push((line_start, line_end, String::new()));
+            }
+            _ => {
+                let before = self.source[..start].trim_end_matches([' ', '\t']).len();
+                self.edits.push((before, end, String::new()));
+            }
+        }
+    }
+
+    /// Replaces an expression node with `expr`, laid out where the node starts.
+    pub fn replace_expr(&mut self, node: &SyntaxNode, expr: &Expr) {
+        let indent = self.line_indent(node.text_range().start().into()).to_owned();
+        let text = self.render(expr, &indent);
+        self.replace(node.text_range(), text);
+    }
+
+    /// Applies every edit (from the end of the file) and checks that the result parses.
+    pub fn finish(mut self) -> Result<String, SyntaxError> {
+        self.edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let mut out = self.source.to_owned();
+        let mut limit = usize::MAX;
+        for (start, end, text) in &self.edits {
+            if *end > limit {
+                return Err(SyntaxError {
+                    position: None,
+                    message: "internal error: two edits overlap".into(),
+                });
+            }
+            out.replace_range(*start..*end, text);
+            limit = *start;
+        }
+        nix::check_syntax(&out)?;
+        Ok(out)
+    }
+}
+
+/// The file's indentation unit: a tab, or the smallest indentation step seen (default two
+/// spaces).
+pub fn detect_indent_unit(source: &str) -> String {
+    let mut tabs = 0;
+    let mut spaces = 0;
+    let mut smallest: Option<usize> = None;
+    let mut previous = 0usize;
+    for line in source.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('\t') {
+            tabs += 1;
+            continue;
+        }
+        let n = line.len() - line.trim_start_matches(' ').len();
+        if n > 0 {
+            spaces += 1;
+        }
+        if n > previous {
+            let step = n - previous;
+            smallest = Some(smallest.map_or(step, |s| s.min(step)));
+        }
+        previous = n;
+    }
+    if tabs > spaces {
+        "\t".to_owned()
+    } else {
+        " ".repeat(smallest.unwrap_or(2).clamp(1, 8))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nix::ast::{Entry, Param};
+    use rowan::ast::AstNode;
+
+    fn first<N: AstNode<Language = rnix::NixLanguage>>(text: &str) -> N {
+        rnix::Root::parse(text)
+            .syntax()
+            .descendants()
+            .find_map(N::cast)
+            .expect("node present")
+    }
+
+    fn overlay() -> Expr {
+        Expr::Lambda(
+            Param::Ident("final".into()),
+            Box::new(Expr::Lambda(
+                Param::Ident("prev".into()),
+                Box::new(Expr::Attrs(vec![Entry::Binding(
+                    vec!["fio".into()],
+                    Expr::apply(
+                        Expr::path_of("prev.fio.overrideAttrs"),
+                        Expr::Attrs(vec![Entry::Binding(
+                            vec!["src".into()],
+                            Expr::path_of("inputs.fio-src"),
+                        )]),
+                    ),
+                )])),
+            )),
+        )
+    }
+
+    #[test]
+    fn multi_line_list_insert_then_remove_restores_bytes() {
+        let src = "{\n  xs = [\n    a # first\n    b\n  ];\n}\n";
+        let list: ast::List = first(src);
+        let mut ed = Editor::new(src);
+        ed.insert_item(&list, None, &overlay());
+        let out = ed.finish().unwrap();
+        assert_eq!(
+            out,
+            "{\n  xs = [\n    a # first\n    b\n    (final: prev: { fio = prev.fio.overrideAttrs { src = inputs.fio-src; }; })\n  ];\n}\n"
+        );
+        let list: ast::List = first(&out);
+        let last = list.items().last().unwrap();
+        let mut ed = Editor::new(&out);
+        ed.remove(last.syntax());
+        assert_eq!(ed.finish().unwrap(), src);
+    }
+
+    #[test]
+    fn inline_lists_expand_when_they_outgrow_the_line() {
+        let src = "{\n  nixpkgs.overlays = [ nixos-flake.overlays.default ];\n}\n";
+        let list: ast::List = first(src);
+        let mut ed = Editor::new(src);
+        ed.insert_item(&list, None, &overlay());
+        let out = ed.finish().unwrap();
+        assert_eq!(
+            out,
+            "{\n  nixpkgs.overlays = [\n    nixos-flake.overlays.default\n    (final: prev: { fio = prev.fio.overrideAttrs { src = inputs.fio-src; }; })\n  ];\n}\n"
+        );
+    }
+
+    #[test]
+    fn tabs_are_followed() {
+        let src = "{\n\tinputs = {\n\t\ta.url = \"x\";\n\t};\n}\n";
+        let set: ast::AttrSet = rnix::Root::parse(src)
+            .syntax()
+            .descendants()
+            .filter_map(ast::AttrSet::cast)
+            .nth(1)
+            .unwrap();
+        let mut ed = Editor::new(src);
+        ed.insert_binding(
+            &set,
+            None,
+            &["b".into()],
+            &Expr::Attrs(vec![
+                Entry::Binding(vec!["url".into()], Expr::str("path:/x")),
+                Entry::Binding(vec!["flake".into()], Expr::Bool(false)),
+            ]),
+        );
+        let out = ed.finish().unwrap();
+        assert_eq!(
+            out,
+            "{\n\tinputs = {\n\t\ta.url = \"x\";\n\t\tb = {\n\t\t\turl = \"path:/x\";\n\t\t\tflake = false;\n\t\t};\n\t};\n}\n"
+        );
+    }
+
+    #[test]
+    fn output_that_does_not_parse_is_refused() {
+        let src = "{ a = 1; }";
+        let mut ed = Editor::new(src);
+        ed.insert(1, " b = ".into());
+        assert!(ed.finish().is_err());
+    }
+
+    #[test]
+    fn indent_units() {
+        assert_eq!(detect_indent_unit("{\n    a = {\n        b = 1;\n    };\n}\n"), "    ");
+        assert_eq!(detect_indent_unit("{\n\ta = 1;\n}\n"), "\t");
+        assert_eq!(detect_indent_unit("{ a = 1; }"), "  ");
+    }
+}

@@ -1,0 +1,546 @@
+//! A read-only view of a configuration flake (or a NixOS module file): where its inputs, its
+//! outputs function, its `nixosConfigurations`, their `modules` lists, inline modules,
+//! `nixpkgs.overlays` and overlay entries are, whichever way the author wrote them.
+//!
+//! Every locator returns nodes of one parse of the file; what cannot be seen through comes back
+//! as a [`Diagnostic`] with the line and column of the offending node and what to do instead.
+
+use std::path::{Path, PathBuf};
+
+use rnix::ast::{self, HasEntry};
+use rnix::SyntaxNode;
+use rowan::ast::AstNode;
+
+use crate::diag::{Diagnostic, Position};
+use crate::nix::resolve::{self, binding_keys, lookup, static_string, unwrap, Lookup};
+
+/// A parsed file and where it came from.
+pub struct Flake {
+    pub path: PathBuf,
+    pub text: String,
+    pub root: ast::Root,
+    /// The top-level attribute set (through a `let ... in` or module function).
+    pub top: ast::AttrSet,
+}
+
+/// One `nixosConfigurations.<name>` (or, for a module file, the module itself).
+#[derive(Clone)]
+pub struct Config {
+    pub name: String,
+    /// The key token's node (to rename) and the binding.
+    pub binding: Option<ast::AttrpathValue>,
+    /// The `nixosSystem { ... }` argument.
+    pub args: Option<ast::AttrSet>,
+    /// The literal lists making up `modules` (several with `++`).
+    pub module_lists: Vec<ast::List>,
+    /// Attribute sets of the inline modules, in order.
+    pub inline_modules: Vec<InlineModule>,
+}
+
+/// An inline module in a `modules` list.
+#[derive(Clone)]
+pub struct InlineModule {
+    /// The list element (with its parentheses).
+    pub item: SyntaxNode,
+    /// The module's attribute set.
+    pub set: ast::AttrSet,
+    /// The module function, if it is one.
+    pub lambda: Option<ast::Lambda>,
+    /// True when the set is under `mkIf`.
+    pub conditional: bool,
+}
+
+impl InlineModule {
+    /// True when `pkgs` is in scope in the module's body.
+    pub fn has_pkgs(&self) -> bool {
+        match self.lambda.as_ref().and_then(|l| l.param()) {
+            Some(ast::Param::Pattern(p)) => p
+                .pat_entries()
+                .any(|e| e.ident().is_some_and(|i| i.syntax().text() == "pkgs")),
+            _ => false,
+        }
+    }
+}
+
+/// Where an overlay entry's source comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EntrySource {
+    /// A flake input (usually `flake = false`).
+    Input {
+        input: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    Github {
+        owner: String,
+        repo: String,
+        rev: String,
+    },
+    Git {
+        url: String,
+        rev: String,
+    },
+    /// Something else; the text of the `src` value.
+    Other { expr: String },
+    /// No `src` is overridden.
+    None,
+}
+
+/// One `pkg = ...;` binding of an overlay function in `nixpkgs.overlays`.
+#[derive(Clone)]
+pub struct OverlayBinding {
+    pub package: String,
+    pub binding: ast::AttrpathValue,
+    /// The overlay function's body set, and the list element holding the function.
+    pub body: ast::AttrSet,
+    pub element: SyntaxNode,
+    pub source: EntrySource,
+    pub clears_patches: bool,
+}
+
+impl Flake {
+    pub fn error_at(&self, node: &SyntaxNode, message: impl Into<String>) -> Diagnostic {
+        let position = Position::of_offset(&self.text, node.text_range().start().into());
+        Diagnostic::at(&self.path, &self.text, position, message)
+    }
+
+    /// Parses `text`; refuses files with syntax errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Flake, Diagnostic> {
+        if let Err(e) = crate::nix::check_syntax(text) {
+            let d = match e.position {
+                Some(p) => Diagnostic::at(path, text, p, format!("the file does not parse: {}", e.message)),
+                None => Diagnostic::in_file(path, format!("the file does not parse: {}", e.message)),
+            };
+            return Err(d.with_help("fix the syntax error first; nixgen edits only files that parse"));
+        }
+        let root = rnix::Root::parse(text).tree();
+        let expr = root
+            .expr()
+            .ok_or_else(|| Diagnostic::in_file(path, "the file is empty"))?;
+        let top = match unwrap(expr.clone(), true) {
+            ast::Expr::AttrSet(s) => s,
+            other => {
+                let position = Position::of_offset(text, other.syntax().text_range().start().into());
+                return Err(Diagnostic::at(path, text, position, "the file is not an attribute set")
+                    .with_help("nixgen edits flakes (`{ inputs = ...; outputs = ...; }`) and NixOS module files"));
+            }
+        };
+        Ok(Flake {
+            path: path.to_path_buf(),
+            text: text.to_owned(),
+            root,
+            top,
+        })
+    }
+
+    /// True for a flake (it has `outputs`), false for a module file.
+    pub fn is_flake(&self) -> bool {
+        !matches!(lookup(&self.top, &["outputs"]), Lookup::Missing { .. })
+    }
+
+    fn opaque(&self, node: &SyntaxNode, reason: &str, help: &str) -> Diagnostic {
+        self.error_at(node, format!("nixgen cannot edit this: {reason}"))
+            .with_help(help.to_owned())
+    }
+
+    /// The refusal for a lookup that met something opaque.
+    pub fn refuse(&self, lookup: &Lookup, what: &str) -> Diagnostic {
+        match lookup {
+            Lookup::Opaque { node, reason } => self.opaque(
+                node,
+                reason,
+                &format!(
+                    "write {what} literally in this file (an attribute set or list nixgen can \
+                     see), or make the change by hand; the file was not touched"
+                ),
+            ),
+            _ => Diagnostic::in_file(&self.path, format!("cannot find {what}")),
+        }
+    }
+
+    /// The `outputs` function.
+    pub fn outputs(&self) -> Result<ast::Lambda, Diagnostic> {
+        match lookup(&self.top, &["outputs"]) {
+            Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
+                ast::Expr::Lambda(l) => Ok(l),
+                other => Err(self.opaque(
+                    other.syntax(),
+                    "`outputs` is not written as a function here",
+                    "write `outputs = { self, nixpkgs, nixos-flake, ... }@inputs: { ... };`",
+                )),
+            },
+            l @ Lookup::Opaque { .. } => Err(self.refuse(&l, "`outputs`")),
+            _ => Err(Diagnostic::in_file(&self.path, "the flake has no `outputs`")
+                .with_help("a configuration flake needs `outputs = { self, nixpkgs, ... }: { ... };`")),
+        }
+    }
+
+    /// Every configuration, in file order. A module file is one configuration named after
+    /// the file.
+    pub fn configurations(&self) -> Result<Vec<Config>, Diagnostic> {
+        if !self.is_flake() {
+            let mut config = Config {
+                name: self
+                    .path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                binding: None,
+                args: None,
+                module_lists: Vec::new(),
+                inline_modules: Vec::new(),
+            };
+            let item = self.root.expr().map(|e| e.syntax().clone()).unwrap_or_else(|| self.top.syntax().clone());
+            let lambda = self.root.expr().and_then(|e| match unwrap_parens(e) {
+                ast::Expr::Lambda(l) => Some(l),
+                _ => None,
+            });
+            config.inline_modules.push(InlineModule {
+                item,
+                set: self.top.clone(),
+                lambda,
+                conditional: false,
+            });
+            return Ok(vec![config]);
+        }
+        let outputs = self.outputs()?;
+        let body = outputs.body().map(|b| unwrap(b, false));
+        let Some(ast::Expr::AttrSet(body)) = body else {
+            return Err(self.opaque(
+                outputs.syntax(),
+                "the body of `outputs` is not an attribute set",
+                "nixgen edits `outputs = { ... }: { nixosConfigurations.<name> = ...; }`",
+            ));
+        };
+        let mut bindings: Vec<(String, ast::AttrpathValue, ast::Expr)> = Vec::new();
+        match lookup(&body, &["nixosConfigurations"]) {
+            Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
+                ast::Expr::AttrSet(set) => {
+                    if let Some(i) = set.inherits().next() {
+                        return Err(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
+                    }
+                    for b in set.attrpath_values() {
+                        let keys = binding_keys(&b).ok_or_else(|| {
+                            self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally")
+                        })?;
+                        if let (Some(v), [name]) = (b.value(), keys.as_slice()) {
+                            bindings.push((name.clone(), b.clone(), v));
+                        }
+                    }
+                }
+                other => {
+                    return Err(self.opaque(
+                        other.syntax(),
+                        "`nixosConfigurations` is not written as an attribute set here",
+                        "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file",
+                    ))
+                }
+            },
+            Lookup::Scattered(list) => {
+                for b in list {
+                    let keys = binding_keys(&b).unwrap_or_default();
+                    if let (Some(v), [_, name]) = (b.value(), keys.as_slice()) {
+                        bindings.push((name.clone(), b.clone(), v));
+                    }
+                }
+            }
+            l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`nixosConfigurations`")),
+            Lookup::Missing { .. } => {
+                // A dynamic key may hide the configurations.
+                if let Some(b) = body.attrpath_values().find(|b| binding_keys(b).is_none()) {
+                    return Err(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
+                }
+            }
+        }
+        if bindings.is_empty() {
+            return Err(Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
+                .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"));
+        }
+        bindings
+            .into_iter()
+            .map(|(name, binding, value)| self.config(name, binding, value))
+            .collect()
+    }
+
+    fn config(&self, name: String, binding: ast::AttrpathValue, value: ast::Expr) -> Result<Config, Diagnostic> {
+        let call = unwrap(value.clone(), false);
+        let ast::Expr::Apply(apply) = &call else {
+            return Err(self.opaque(
+                value.syntax(),
+                &format!("configuration `{name}` is not a `nixosSystem {{ ... }}` call"),
+                "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
+            ));
+        };
+        let args = apply.argument().map(|a| unwrap(a, false));
+        let Some(ast::Expr::AttrSet(args)) = args else {
+            return Err(self.opaque(
+                apply.syntax(),
+                &format!("the arguments of configuration `{name}` are not an attribute set"),
+                "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
+            ));
+        };
+        let mut config = Config {
+            name,
+            binding: Some(binding),
+            args: Some(args.clone()),
+            module_lists: Vec::new(),
+            inline_modules: Vec::new(),
+        };
+        match lookup(&args, &["modules"]) {
+            Lookup::Found { value, .. } => {
+                let mut opaque = Vec::new();
+                collect_lists(value, &mut config.module_lists, &mut opaque);
+                if config.module_lists.is_empty() {
+                    let node = opaque.first().cloned().unwrap_or_else(|| args.syntax().clone());
+                    return Err(self.opaque(
+                        &node,
+                        "`modules` is not a list written in this file",
+                        "write `modules = [ ... ];` (or `shared ++ [ ... ]`) so nixgen has a list to edit",
+                    ));
+                }
+            }
+            l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`modules`")),
+            _ => {}
+        }
+        for list in &config.module_lists {
+            for item in list.items() {
+                let lambda = match unwrap_parens(item.clone()) {
+                    ast::Expr::Lambda(l) => Some(l),
+                    _ => None,
+                };
+                let conditional = contains_mk_if(&item);
+                if let ast::Expr::AttrSet(set) = unwrap(item.clone(), true) {
+                    config.inline_modules.push(InlineModule {
+                        item: item.syntax().clone(),
+                        set,
+                        lambda,
+                        conditional,
+                    });
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The configuration called `wanted`, or the only one; with several and no name, an error
+    /// that lists them.
+    pub fn select(&self, wanted: Option<&str>) -> Result<Config, Diagnostic> {
+        let configs = self.configurations()?;
+        let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+        match wanted {
+            Some(w) => configs.into_iter().find(|c| c.name == w).ok_or_else(|| {
+                Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
+                    .with_help(format!("configurations here: {}", names.join(", ")))
+            }),
+            None if configs.len() == 1 => Ok(configs.into_iter().next().expect("one")),
+            None => Err(Diagnostic::in_file(
+                &self.path,
+                format!("the flake has {} configurations", configs.len()),
+            )
+            .with_help(format!("pick one with --config: {}", names.join(", ")))),
+        }
+    }
+
+    /// The `nixpkgs.overlays` list of a configuration and the module holding it.
+    pub fn overlays_list(&self, config: &Config) -> Result<Option<(InlineModule, ast::List)>, Diagnostic> {
+        for module in &config.inline_modules {
+            match lookup(&module.set, &["nixpkgs", "overlays"]) {
+                Lookup::Found { value, .. } => {
+                    return match unwrap_parens(value.clone()) {
+                        ast::Expr::List(list) => Ok(Some((module.clone(), list))),
+                        other => Err(self.opaque(
+                            other.syntax(),
+                            "`nixpkgs.overlays` is not a list literal (it is built with `++`, \
+                             imported, or a variable)",
+                            "make `nixpkgs.overlays = [ ... ];` a plain list in this module, or \
+                             edit the overlays where they are defined",
+                        )),
+                    };
+                }
+                l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`nixpkgs.overlays`")),
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every `pkg = ...;` binding in the overlay functions of `list`.
+    pub fn overlay_bindings(&self, list: &ast::List) -> Vec<OverlayBinding> {
+        let mut out = Vec::new();
+        for item in list.items() {
+            let Some(body) = overlay_body(&item) else {
+                continue;
+            };
+            for binding in body.attrpath_values() {
+                let Some(keys) = binding_keys(&binding) else {
+                    continue;
+                };
+                let [package] = keys.as_slice() else {
+                    continue;
+                };
+                let (source, clears_patches) = binding
+                    .value()
+                    .map(|v| self.describe_override(&v))
+                    .unwrap_or((EntrySource::None, false));
+                out.push(OverlayBinding {
+                    package: package.clone(),
+                    binding: binding.clone(),
+                    body: body.clone(),
+                    element: item.syntax().clone(),
+                    source,
+                    clears_patches,
+                });
+            }
+        }
+        out
+    }
+
+    /// Reads `prev.pkg.overrideAttrs { src = ...; patches = [ ]; }` (or the `old: { ... }`
+    /// form).
+    fn describe_override(&self, value: &ast::Expr) -> (EntrySource, bool) {
+        let ast::Expr::Apply(apply) = unwrap_parens(value.clone()) else {
+            return (EntrySource::Other { expr: value.syntax().text().to_string() }, false);
+        };
+        let is_override = apply
+            .lambda()
+            .is_some_and(|f| f.syntax().text().to_string().ends_with("overrideAttrs"));
+        let Some(arg) = apply.argument().filter(|_| is_override) else {
+            return (EntrySource::Other { expr: value.syntax().text().to_string() }, false);
+        };
+        let set = match unwrap(arg, true) {
+            ast::Expr::AttrSet(s) => s,
+            // `finalAttrs: prev: { ... }` unwraps through both lambdas above.
+            other => return (EntrySource::Other { expr: other.syntax().text().to_string() }, false),
+        };
+        let clears = match lookup(&set, &["patches"]) {
+            Lookup::Found { value, .. } => matches!(unwrap_parens(value), ast::Expr::List(l) if l.items().next().is_none()),
+            _ => false,
+        };
+        let source = match lookup(&set, &["src"]) {
+            Lookup::Found { value, .. } => self.describe_src(&value),
+            _ => EntrySource::None,
+        };
+        (source, clears)
+    }
+
+    fn describe_src(&self, value: &ast::Expr) -> EntrySource {
+        let value = unwrap_parens(value.clone());
+        match &value {
+            ast::Expr::Ident(i) => {
+                let name = i.syntax().text().to_string();
+                EntrySource::Input { url: self.input_url(&name), input: name }
+            }
+            ast::Expr::Select(s) => {
+                let keys: Vec<String> = s
+                    .attrpath()
+                    .map(|p| p.attrs().filter_map(|a| resolve::attr_name(&a)).collect())
+                    .unwrap_or_default();
+                match (s.expr(), keys.as_slice()) {
+                    (Some(ast::Expr::Ident(_)), [input]) | (Some(ast::Expr::Ident(_)), [input, _]) if keys.len() == 1 || keys[1] == "outPath" => {
+                        EntrySource::Input { url: self.input_url(input), input: input.clone() }
+                    }
+                    _ => EntrySource::Other { expr: value.syntax().text().to_string() },
+                }
+            }
+            ast::Expr::Apply(apply) => {
+                let f = apply.lambda().map(|f| f.syntax().text().to_string()).unwrap_or_default();
+                let args = apply.argument().map(|a| unwrap(a, false));
+                let field = |name: &str| -> String {
+                    match &args {
+                        Some(ast::Expr::AttrSet(set)) => match lookup(set, &[name]) {
+                            Lookup::Found { value, .. } => match unwrap_parens(value) {
+                                ast::Expr::Str(s) => static_string(&s).unwrap_or_default(),
+                                other => other.syntax().text().to_string(),
+                            },
+                            _ => String::new(),
+                        },
+                        _ => String::new(),
+                    }
+                };
+                if f.ends_with("fetchFromGitHub") {
+                    EntrySource::Github { owner: field("owner"), repo: field("repo"), rev: field("rev") }
+                } else if f.ends_with("fetchgit") || f.ends_with("fetchGit") {
+                    EntrySource::Git { url: field("url"), rev: field("rev") }
+                } else {
+                    EntrySource::Other { expr: value.syntax().text().to_string() }
+                }
+            }
+            _ => EntrySource::Other { expr: value.syntax().text().to_string() },
+        }
+    }
+
+    /// The `url` of input `name`, when it is written as a plain string.
+    pub fn input_url(&self, name: &str) -> Option<String> {
+        match lookup(&self.top, &["inputs", name, "url"]) {
+            Lookup::Found { value, .. } => match unwrap_parens(value) {
+                ast::Expr::Str(s) => static_string(&s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Every line of the file that holds a comment (for reports and tests).
+    pub fn comments(&self) -> Vec<String> {
+        self.root
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|t| t.into_token())
+            .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_COMMENT)
+            .map(|t| t.text().to_owned())
+            .collect()
+    }
+}
+
+/// The body set of `final: prev: { ... }` (any argument names, through parentheses and
+/// `let`), or `None` for anything else.
+pub fn overlay_body(item: &ast::Expr) -> Option<ast::AttrSet> {
+    let ast::Expr::Lambda(outer) = unwrap_parens(item.clone()) else {
+        return None;
+    };
+    let ast::Expr::Lambda(inner) = unwrap_parens(outer.body()?) else {
+        return None;
+    };
+    match unwrap(inner.body()?, false) {
+        ast::Expr::AttrSet(s) => Some(s),
+        _ => None,
+    }
+}
+
+pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
+    let mut e = expr;
+    while let ast::Expr::Paren(p) = &e {
+        match p.expr() {
+            Some(inner) => e = inner,
+            None => break,
+        }
+    }
+    e
+}
+
+fn contains_mk_if(item: &ast::Expr) -> bool {
+    item.syntax()
+        .descendants()
+        .filter_map(ast::Apply::cast)
+        .any(|a| a.lambda().is_some_and(|f| {
+            let t = f.syntax().text().to_string();
+            t.starts_with("mkIf") || t.contains(".mkIf")
+        }))
+}
+
+/// The literal lists of a `modules` value: `[ ... ]`, or the list operands of `++`.
+fn collect_lists(expr: ast::Expr, lists: &mut Vec<ast::List>, opaque: &mut Vec<SyntaxNode>) {
+    match unwrap(expr, false) {
+        ast::Expr::List(l) => lists.push(l),
+        ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Concat) => {
+            if let Some(l) = op.lhs() {
+                collect_lists(l, lists, opaque);
+            }
+            if let Some(r) = op.rhs() {
+                collect_lists(r, lists, opaque);
+            }
+        }
+        other => opaque.push(other.syntax().clone()),
+    }
+}

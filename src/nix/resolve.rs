@@ -1,0 +1,313 @@
+//! Path resolution: finding an attribute path in Nix source, whatever shape it was written in.
+//!
+//! The same option can be written `a.b.c = v;`, `a = { b.c = v; };`, split across several
+//! bindings, behind quoted keys, inside `let ... in`, in a module function, or under
+//! `lib.mkIf`. [`lookup`] sees through all of these and answers with the value's node, the
+//! bindings that spell it out piecewise, or the deepest attribute set where it is missing
+//! (where an editor would insert it). What it cannot see through (`inherit`, `${dynamic}`
+//! keys, a value that is a variable, an import or a `++`) is a [`Lookup::Opaque`] naming the
+//! node and the reason, which becomes a refusal with a line number.
+
+use rnix::ast::{self, HasEntry};
+use rnix::{SyntaxKind, SyntaxNode};
+use rowan::ast::AstNode;
+
+/// The static name of an attribute (`foo`, `"foo"`), or `None` for `${dynamic}` ones.
+pub fn attr_name(attr: &ast::Attr) -> Option<String> {
+    match attr {
+        ast::Attr::Ident(i) => i.ident_token().map(|t| t.text().to_owned()).or_else(|| {
+            // `or` is tokenized as a keyword inside NODE_IDENT.
+            Some(i.syntax().text().to_string())
+        }),
+        ast::Attr::Str(s) => static_string(s),
+        ast::Attr::Dynamic(d) => {
+            // `${"literal"}` is static too.
+            let inner = d.syntax().children().find_map(ast::Str::cast)?;
+            static_string(&inner)
+        }
+    }
+}
+
+/// The value of a string literal without interpolation (escapes decoded).
+pub fn static_string(s: &ast::Str) -> Option<String> {
+    let mut out = String::new();
+    for part in s.normalized_parts() {
+        match part {
+            ast::InterpolPart::Literal(text) => out.push_str(&text),
+            ast::InterpolPart::Interpolation(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The names of a binding's attribute path; `None` when a segment is dynamic.
+pub fn binding_keys(binding: &ast::AttrpathValue) -> Option<Vec<String>> {
+    binding
+        .attrpath()?
+        .attrs()
+        .map(|a| attr_name(&a))
+        .collect::<Option<Vec<_>>>()
+}
+
+/// Strips what does not change the value's shape for an editor: parentheses, `let ... in`,
+/// and — when `modules` is true — a module function's parameters and `lib.mkIf cond`.
+pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
+    let mut expr = expr;
+    for _ in 0..64 {
+        expr = match &expr {
+            ast::Expr::Paren(p) => match p.expr() {
+                Some(e) => e,
+                None => return expr,
+            },
+            ast::Expr::LetIn(l) => match l.body() {
+                Some(e) => e,
+                None => return expr,
+            },
+            ast::Expr::Lambda(l) if modules => match l.body() {
+                Some(e) => e,
+                None => return expr,
+            },
+            ast::Expr::Apply(a) if modules && is_mk_if(a) => match a.argument() {
+                Some(e) => e,
+                None => return expr,
+            },
+            _ => return expr,
+        };
+    }
+    expr
+}
+
+/// `lib.mkIf cond body` / `mkIf cond body` (an application whose function is `mkIf c`).
+fn is_mk_if(apply: &ast::Apply) -> bool {
+    let Some(ast::Expr::Apply(inner)) = apply.lambda() else {
+        return false;
+    };
+    let Some(f) = inner.lambda() else {
+        return false;
+    };
+    let text = f.syntax().text().to_string();
+    text == "mkIf" || text.ends_with(".mkIf")
+}
+
+/// What [`lookup`] found.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// The binding that ends exactly at the path, and its value.
+    Found {
+        binding: ast::AttrpathValue,
+        value: ast::Expr,
+    },
+    /// The path is spelled out by several deeper bindings (`x.url = ..; x.flake = ..;`).
+    Scattered(Vec<ast::AttrpathValue>),
+    /// Not there. `set` is the deepest attribute set on the way; `depth` path segments are
+    /// already inside it (the rest must be inserted). `anchor` is the last binding in `set`
+    /// that shares the longest prefix with the path: new bindings go after it.
+    Missing {
+        set: ast::AttrSet,
+        depth: usize,
+        anchor: Option<ast::AttrpathValue>,
+    },
+    /// Something on the way cannot be seen through.
+    Opaque { node: SyntaxNode, reason: String },
+}
+
+/// Finds `path` in `set`.
+pub fn lookup(set: &ast::AttrSet, path: &[&str]) -> Lookup {
+    lookup_at(set, path, 0)
+}
+
+fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
+    let rest = &path[depth..];
+    if let Some(inherit) = set.inherits().find(|i| {
+        i.attrs()
+            .any(|a| attr_name(&a).as_deref() == Some(rest[0]))
+    }) {
+        return Lookup::Opaque {
+            node: inherit.syntax().clone(),
+            reason: format!("`{}` comes from an `inherit`", rest[0]),
+        };
+    }
+    let mut scattered = Vec::new();
+    let mut best_missing: Option<Lookup> = None;
+    let mut anchor: Option<(usize, ast::AttrpathValue)> = None;
+    for binding in set.attrpath_values() {
+        let Some(keys) = binding_keys(&binding) else {
+            let dynamic_first = binding
+                .attrpath()
+                .and_then(|p| p.attrs().next())
+                .map(|a| attr_name(&a).is_none())
+                .unwrap_or(true);
+            let matched_prefix = binding.attrpath().map(|p| {
+                p.attrs()
+                    .zip(rest)
+                    .take_while(|(a, r)| attr_name(a).as_deref() == Some(**r))
+                    .count()
+            });
+            let shares = matched_prefix.unwrap_or(0) > 0 || dynamic_first;
+            if shares {
+                return Lookup::Opaque {
+                    node: binding.syntax().clone(),
+                    reason: "a `${...}` key stands on the way, so nixgen cannot tell what it names"
+                        .into(),
+                };
+            }
+            continue;
+        };
+        let common = keys.iter().zip(rest).take_while(|(k, r)| k == *r).count();
+        if common == 0 {
+            continue;
+        }
+        if anchor.as_ref().is_none_or(|(c, _)| common >= *c) {
+            anchor = Some((common, binding.clone()));
+        }
+        if common == rest.len() && keys.len() == rest.len() {
+            let Some(value) = binding.value() else {
+                continue;
+            };
+            return Lookup::Found { binding, value };
+        }
+        if common == rest.len() {
+            // The binding goes deeper than the path: it spells out part of its value.
+            scattered.push(binding);
+            continue;
+        }
+        if common == keys.len() {
+            // The binding is a prefix of the path: its value must be an attribute set.
+            let Some(value) = binding.value() else {
+                continue;
+            };
+            match unwrap(value.clone(), false) {
+                ast::Expr::AttrSet(inner) => {
+                    match lookup_at(&inner, path, depth + common) {
+                        found @ (Lookup::Found { .. } | Lookup::Scattered(_) | Lookup::Opaque { .. }) => {
+                            return found
+                        }
+                        missing @ Lookup::Missing { .. } => {
+                            let deeper = match (&missing, &best_missing) {
+                                (Lookup::Missing { depth: d1, .. }, Some(Lookup::Missing { depth: d0, .. })) => d1 > d0,
+                                _ => true,
+                            };
+                            if deeper {
+                                best_missing = Some(missing);
+                            }
+                        }
+                    }
+                }
+                other => {
+                    return Lookup::Opaque {
+                        node: other.syntax().clone(),
+                        reason: format!(
+                            "`{}` is not written as an attribute set here",
+                            path[..depth + common].join(".")
+                        ),
+                    }
+                }
+            }
+        }
+    }
+    if !scattered.is_empty() {
+        return Lookup::Scattered(scattered);
+    }
+    if let Some(missing) = best_missing {
+        return missing;
+    }
+    Lookup::Missing {
+        set: set.clone(),
+        depth,
+        anchor: anchor.map(|(_, b)| b),
+    }
+}
+
+/// The first expression of a file (skipping the root node).
+pub fn root_expr(root: &ast::Root) -> Option<ast::Expr> {
+    root.expr()
+}
+
+/// True when `node` is a comment token's parent-level sibling we must keep: helper for kinds.
+pub fn is_trivia(kind: SyntaxKind) -> bool {
+    matches!(kind, SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT)
+}
+
+/// Compares two pieces of Nix by their tokens, ignoring whitespace and comments.
+pub fn same_code(a: &str, b: &str) -> bool {
+    fn tokens(s: &str) -> Vec<(SyntaxKind, String)> {
+        rnix::tokenize(s)
+            .into_iter()
+            .filter(|(k, _)| !is_trivia(*k))
+            .map(|(k, t)| (k, t.to_owned()))
+            .collect()
+    }
+    tokens(a) == tokens(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn top(text: &str) -> ast::AttrSet {
+        let root = rnix::Root::parse(text).tree();
+        match unwrap(root.expr().unwrap(), false) {
+            ast::Expr::AttrSet(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn found_text(l: Lookup) -> String {
+        match l {
+            Lookup::Found { value, .. } => value.syntax().text().to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sees_dotted_nested_split_and_quoted_paths() {
+        let set = top(r#"{ a.b = 1; a = { c.d = 2; }; "a".e = { f = 3; }; }"#);
+        assert_eq!(found_text(lookup(&set, &["a", "b"])), "1");
+        assert_eq!(found_text(lookup(&set, &["a", "c", "d"])), "2");
+        assert_eq!(found_text(lookup(&set, &["a", "e", "f"])), "3");
+    }
+
+    #[test]
+    fn missing_paths_report_the_deepest_set() {
+        let set = top("{ a = { b = { }; }; }");
+        match lookup(&set, &["a", "b", "c", "d"]) {
+            Lookup::Missing { depth, set, .. } => {
+                assert_eq!(depth, 2);
+                assert_eq!(set.syntax().text().to_string(), "{ }");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn scattered_bindings_are_found() {
+        let set = top(r#"{ inputs.x.url = "u"; inputs.x.flake = false; }"#);
+        match lookup(&set, &["inputs", "x"]) {
+            Lookup::Scattered(b) => assert_eq!(b.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn inherit_and_dynamic_keys_are_opaque() {
+        let set = top("{ inherit (x) a; }");
+        assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+        let set = top(r#"{ a.${n} = 1; }"#);
+        assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+        let set = top("{ a = import ./x.nix; }");
+        assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+    }
+
+    #[test]
+    fn modules_unwrap_through_functions_let_and_mkif() {
+        let root = rnix::Root::parse("({ lib, ... }: let x = 1; in lib.mkIf true { a = x; })").tree();
+        let e = unwrap(root.expr().unwrap(), true);
+        assert!(matches!(e, ast::Expr::AttrSet(_)));
+    }
+
+    #[test]
+    fn code_comparison_ignores_layout_and_comments() {
+        assert!(same_code("{ a = 1; }", "{\n  a = 1; # x\n}"));
+        assert!(!same_code("{ a = 1; }", "{ a = 2; }"));
+    }
+}
