@@ -211,7 +211,7 @@ impl<'a> Editor<'a> {
         let inner_indent = self.deeper(&indent);
         let single = self.render_binding(keys, expr, "");
         let line_len = self.line_length_at(set.syntax().text_range().start().into());
-        if !single.contains('\n') && line_len + single.len() + 1 <= WIDTH {
+        if !single.contains('\n') && (line_len + single.len() + 1 <= WIDTH || line_len > WIDTH) {
             let offset = match &anchor {
                 Some(a) => usize::from(a.text_range().end()),
                 None => open,
@@ -297,7 +297,11 @@ impl<'a> Editor<'a> {
         let indent = self.line_indent(list.syntax().text_range().start().into()).to_owned();
         let single = self.render_item(expr, "");
         let line_len = self.line_length_at(list.syntax().text_range().start().into());
-        if !single.contains('\n') && line_len + single.len() + 1 <= WIDTH {
+        // Inline lists stay inline when the element fits, when the author's line is already
+        // past the width (a one-line style), or when the list is empty (`[ ]` is kept as the
+        // author wrote it so that removing the element gives it back).
+        let stays_inline = line_len + single.len() + 1 <= WIDTH || line_len > WIDTH || items.is_empty();
+        if !single.contains('\n') && stays_inline {
             let offset = match &anchor {
                 Some(a) => usize::from(a.text_range().end()),
                 None => open,
@@ -350,6 +354,50 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// Removes `target`, an element of the list or a binding of the attribute set
+    /// `container`. When one plain element is left and the container holds no comments, the
+    /// container folds back onto one line (`[ x ]`, `{ a = 1; }`), the layout it had before an
+    /// element was added to it; an emptied one becomes `[ ]` / `{ }`.
+    pub fn remove_from(&mut self, container: &SyntaxNode, target: &SyntaxNode) {
+        let members: Vec<SyntaxNode> = container
+            .children()
+            .filter(|n| is_member(container, n))
+            .collect();
+        let has_comments = container
+            .children_with_tokens()
+            .any(|t| t.kind() == SyntaxKind::TOKEN_COMMENT);
+        let rest: Vec<&SyntaxNode> = members.iter().filter(|m| *m != target).collect();
+        let multi_line = container.text().contains_char('\n');
+        let (open, close) = if container.kind() == SyntaxKind::NODE_LIST {
+            ("[", "]")
+        } else {
+            ("{", "}")
+        };
+        let rec = if container.kind() == SyntaxKind::NODE_ATTR_SET
+            && container.first_token().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_REC)
+        {
+            "rec "
+        } else {
+            ""
+        };
+        if multi_line && !has_comments && rest.len() <= 1 {
+            let inner = rest.first().map(|n| n.text().to_string());
+            let start: usize = container.text_range().start().into();
+            let fits = inner.as_ref().is_none_or(|t| {
+                !t.contains('\n') && self.line_length_at(start) + t.len() + 4 <= WIDTH
+            });
+            if fits {
+                let text = match inner {
+                    Some(t) => format!("{rec}{open} {t} {close}"),
+                    None => format!("{rec}{open} {close}"),
+                };
+                self.replace(container.text_range(), text);
+                return;
+            }
+        }
+        self.remove(target);
+    }
+
     /// Replaces an expression node with `expr`, laid out where the node starts.
     pub fn replace_expr(&mut self, node: &SyntaxNode, expr: &Expr) {
         let indent = self.line_indent(node.text_range().start().into()).to_owned();
@@ -374,6 +422,18 @@ impl<'a> Editor<'a> {
         }
         nix::check_syntax(&out)?;
         Ok(out)
+    }
+}
+
+/// True for the nodes that are a container's members: list elements, or bindings and
+/// `inherit`s of an attribute set.
+fn is_member(container: &SyntaxNode, node: &SyntaxNode) -> bool {
+    match container.kind() {
+        SyntaxKind::NODE_LIST => true,
+        _ => matches!(
+            node.kind(),
+            SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT
+        ),
     }
 }
 

@@ -343,12 +343,15 @@ impl Flake {
     }
 
     /// The `nixpkgs.overlays` list of a configuration and the module holding it.
-    pub fn overlays_list(&self, config: &Config) -> Result<Option<(InlineModule, ast::List)>, Diagnostic> {
+    pub fn overlays_list(
+        &self,
+        config: &Config,
+    ) -> Result<Option<(InlineModule, ast::AttrpathValue, ast::List)>, Diagnostic> {
         for module in &config.inline_modules {
             match lookup(&module.set, &["nixpkgs", "overlays"]) {
-                Lookup::Found { value, .. } => {
+                Lookup::Found { value, binding } => {
                     return match unwrap_parens(value.clone()) {
-                        ast::Expr::List(list) => Ok(Some((module.clone(), list))),
+                        ast::Expr::List(list) => Ok(Some((module.clone(), binding, list))),
                         other => Err(self.opaque(
                             other.syntax(),
                             "`nixpkgs.overlays` is not a list literal (it is built with `++`, \

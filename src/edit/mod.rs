@@ -2,6 +2,7 @@
 
 pub mod editor;
 pub mod flake;
+pub mod overlay;
 
 use std::path::Path;
 

@@ -125,12 +125,24 @@ pub fn hosts(doc: &Document) -> Result<Vec<LoadedHost>> {
     } else {
         vec![doc.root.clone()]
     };
-    let mut loaded = Vec::new();
+    let mut loaded: Vec<LoadedHost> = Vec::new();
     let mut errors = Vec::new();
     for node in nodes {
+        // A mistake in a fleet's `defaults` is inherited by every configuration: report it
+        // once, at the default, not once per configuration (warnings too).
         match host_from_node(doc, node) {
-            Ok(h) => loaded.push(h),
-            Err(f) => errors.extend(f.diagnostics),
+            Ok(mut h) => {
+                h.warnings
+                    .retain(|w| !loaded.iter().any(|prev| prev.warnings.contains(w)));
+                loaded.push(h);
+            }
+            Err(f) => {
+                for d in f.diagnostics {
+                    if !errors.contains(&d) {
+                        errors.push(d);
+                    }
+                }
+            }
         }
     }
     if errors.is_empty() {

@@ -38,6 +38,8 @@ pub enum Item {
     Expr(Expr),
     /// A `#` comment; each line of the text becomes one comment line.
     Comment(String),
+    /// A line break: nixfmt keeps a list with one expanded, even when it would fit inline.
+    Newline,
 }
 
 /// An attribute-set member: a binding, a comment, or a blank line.
@@ -119,6 +121,7 @@ impl Expr {
                             e.write_operand(out);
                         }
                         Item::Comment(text) => write_comment(out, text),
+                        Item::Newline => out.push('\n'),
                     }
                 }
                 out.push_str(" ]");

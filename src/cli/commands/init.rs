@@ -79,8 +79,10 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
         .map_err(|e| Diagnostic::error(format!("internal error: the template does not parse: {e}")))?;
 
     let mut reporter = Reporter::new(args.write, !args.no_git);
-    let old_yaml = if args.force { crate::cli::output::read_existing(&yaml_path)? } else { None };
-    let old_flake = if args.force { crate::cli::output::read_existing(&flake_path)? } else { None };
+    // Compare with what is there (with --force, --dry-run or --check the files may exist), so
+    // an identical rerun is up to date rather than "created" or "out of date (missing)".
+    let old_yaml = crate::cli::output::read_existing(&yaml_path)?;
+    let old_flake = crate::cli::output::read_existing(&flake_path)?;
     reporter.file(&yaml_path, old_yaml.as_deref(), &yaml_text)?;
     reporter.file(&flake_path, old_flake.as_deref(), &flake_text)?;
     let read_only = reporter.is_read_only();

@@ -1,0 +1,509 @@
+//! `overlay add`, `overlay remove` and `overlay list` on an existing flake or module file.
+//!
+//! `add` puts the `flake = false` input (for a local source) into `inputs` in the file's own
+//! style, makes it reachable from `outputs`, and adds the entry after the existing overlays
+//! (creating `nixpkgs.overlays` when there is none). `remove` is its exact inverse: add then
+//! remove gives back the original bytes. Both are no-ops when there is nothing to do.
+
+use std::path::Path;
+
+use rnix::ast::{self, HasEntry};
+use rnix::SyntaxNode;
+use rowan::ast::AstNode;
+
+use super::editor::Editor;
+use super::flake::{
+    overlay_body, unwrap_parens, Config, EntrySource, Flake, InlineModule, OverlayBinding,
+};
+use crate::diag::{Diagnostic, Result};
+use crate::generate::{InputPlan, OverlayEntry, OverlayScope, SourceExpr};
+use crate::nix::ast::{Entry, Expr, Item};
+use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
+
+/// One overlay to add: the entry, and the input it needs (for a local source).
+#[derive(Debug, Clone)]
+pub struct OverlayRequest {
+    pub entry: OverlayEntry,
+    pub input: Option<InputPlan>,
+}
+
+fn internal(path: &Path, e: crate::nix::SyntaxError) -> Diagnostic {
+    Diagnostic::in_file(path, format!("internal error: the edit would not parse ({e}); nothing was written"))
+        .with_help("please report this with the file")
+}
+
+/// Adds `request` to configuration `config` of the file.
+pub fn add(path: &Path, text: &str, config: Option<&str>, request: &OverlayRequest) -> Result<String> {
+    let flake = Flake::parse(path, text)?;
+    let config = flake.select(config)?;
+    if request.input.is_some() && !flake.is_flake() {
+        return Err(Diagnostic::in_file(path, "a module file cannot declare flake inputs")
+            .with_help("run `overlay add --src` on the flake (--flake FILE), or use --github / --git here")
+            .into());
+    }
+    let mut ed = Editor::new(text);
+    let mut scope = OverlayScope::default();
+    if let Some(input) = &request.input {
+        ensure_input(&flake, &mut ed, input)?;
+        scope.inputs_name = reach_input(&flake, &mut ed, &input.name)?;
+    }
+    match flake.overlays_list(&config)? {
+        Some((_, _, list)) => {
+            let bindings = flake.overlay_bindings(&list);
+            if let Some(existing) = bindings.iter().find(|b| b.package == request.entry.package) {
+                let scope = scope_of(existing, &scope);
+                let wanted = request.entry.value(&scope);
+                let value = existing.binding.value().expect("bindings have values");
+                let same = same_code(&value.syntax().text().to_string(), &wanted.print())
+                    || (existing.source == entry_source(&flake, &request.entry)
+                        && existing.clears_patches == request.entry.clear_patches);
+                if !same {
+                    ed.replace_expr(value.syntax(), &wanted);
+                }
+            } else {
+                add_entry(&mut ed, &list, &bindings, &request.entry, &scope);
+            }
+        }
+        None => create_overlays(&flake, &config, &mut ed, &request.entry, &scope)?,
+    }
+    if ed.is_empty() {
+        return Ok(text.to_owned());
+    }
+    ed.finish().map_err(|e| internal(path, e).into())
+}
+
+/// What an entry's source looks like when read back from a file (for comparisons).
+fn entry_source(flake: &Flake, entry: &OverlayEntry) -> EntrySource {
+    match &entry.source {
+        SourceExpr::Input(name) => EntrySource::Input {
+            input: name.clone(),
+            url: flake.input_url(name),
+        },
+        SourceExpr::Fetch { fetcher, fields } => {
+            let get = |k: &str| {
+                fields
+                    .iter()
+                    .find(|(f, _)| *f == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            if *fetcher == "fetchFromGitHub" {
+                EntrySource::Github {
+                    owner: get("owner"),
+                    repo: get("repo"),
+                    rev: get("rev"),
+                }
+            } else {
+                EntrySource::Git {
+                    url: get("url"),
+                    rev: get("rev"),
+                }
+            }
+        }
+    }
+}
+
+/// The scope of an existing overlay function (its argument names).
+fn scope_of(binding: &OverlayBinding, base: &OverlayScope) -> OverlayScope {
+    let mut scope = base.clone();
+    if let Some((f, p)) = overlay_arg_names(&binding.element) {
+        scope.final_name = f;
+        scope.prev_name = p;
+    }
+    scope
+}
+
+fn overlay_arg_names(element: &SyntaxNode) -> Option<(String, String)> {
+    let expr = ast::Expr::cast(element.clone())?;
+    let ast::Expr::Lambda(outer) = unwrap_parens(expr) else {
+        return None;
+    };
+    let ast::Expr::Lambda(inner) = unwrap_parens(outer.body()?) else {
+        return None;
+    };
+    let name = |l: &ast::Lambda| match l.param()? {
+        ast::Param::IdentParam(p) => Some(p.syntax().text().to_string()),
+        _ => None,
+    };
+    Some((name(&outer)?, name(&inner)?))
+}
+
+/// Puts a new entry into the list: into an existing multi-entry overlay function when the
+/// file groups entries that way, else as a new `(final: prev: { ... })` element.
+fn add_entry(
+    ed: &mut Editor,
+    list: &ast::List,
+    bindings: &[OverlayBinding],
+    entry: &OverlayEntry,
+    scope: &OverlayScope,
+) {
+    let grouped = list.items().filter_map(|i| {
+        let body = overlay_body(&i)?;
+        (body.attrpath_values().count() >= 2).then_some((i, body))
+    });
+    if let Some((item, body)) = grouped.last() {
+        let existing = bindings.iter().find(|b| &b.element == item.syntax());
+        let scope = existing.map(|b| scope_of(b, scope)).unwrap_or_else(|| scope.clone());
+        ed.insert_binding(&body, None, std::slice::from_ref(&entry.package), &entry.value(&scope));
+    } else {
+        ed.insert_item(list, None, &OverlayEntry::overlay_of(std::slice::from_ref(entry), scope));
+    }
+}
+
+/// Creates `nixpkgs.overlays = [ nixos-flake.overlays.default (entry) ];` in the
+/// configuration's main inline module, or a new inline module when it has none.
+fn create_overlays(
+    flake: &Flake,
+    config: &Config,
+    ed: &mut Editor,
+    entry: &OverlayEntry,
+    scope: &OverlayScope,
+) -> Result<()> {
+    // Only the entry: nixos-flake's default overlay is the author's call (and leaving it out
+    // keeps `overlay remove` an exact inverse).
+    let items = vec![
+        Item::Newline,
+        Item::Expr(OverlayEntry::overlay_of(std::slice::from_ref(entry), scope)),
+    ];
+    let value = Expr::List(items);
+    match config.inline_modules.iter().find(|m| !m.conditional) {
+        Some(module) => insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value),
+        None => {
+            let list = config.module_lists.last().ok_or_else(|| {
+                Diagnostic::in_file(&flake.path, "the configuration has no `modules` list to add an overlay to")
+                    .with_help("add `modules = [ ... ];` to the nixosSystem call")
+            })?;
+            let module = Expr::Attrs(vec![Entry::Binding(
+                vec!["nixpkgs".into(), "overlays".into()],
+                value,
+            )]);
+            ed.insert_item(list, None, &module);
+            Ok(())
+        }
+    }
+}
+
+/// Inserts `path = value;` into `set` where the path is missing (following nested sets the
+/// path already has).
+pub fn insert_setting(flake: &Flake, ed: &mut Editor, set: &ast::AttrSet, path: &[&str], value: &Expr) -> Result<()> {
+    match lookup(set, path) {
+        Lookup::Missing { set, depth, anchor } => {
+            let keys: Vec<String> = path[depth..].iter().map(|s| (*s).to_owned()).collect();
+            ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &keys, value);
+            Ok(())
+        }
+        l @ Lookup::Opaque { .. } => Err(flake.refuse(&l, &format!("`{}`", path.join("."))).into()),
+        _ => Ok(()),
+    }
+}
+
+/// Ensures input `input` exists with its URL, in the style of the file's other inputs.
+pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result<()> {
+    let fields = input.fields();
+    match lookup(&flake.top, &["inputs", &input.name]) {
+        Lookup::Missing { set, depth, anchor } => {
+            let mut keys: Vec<String> = vec!["inputs".into(), input.name.clone()];
+            keys.drain(..depth);
+            let anchor_node = anchor.as_ref().map(|a| a.syntax().clone());
+            if dotted_input_style(flake) {
+                // `x.url = ...; x.flake = false;`, one binding a field. Insertions at one
+                // anchor land in reverse order of recording, so record the last field first.
+                for (k, v) in fields.into_iter().rev() {
+                    let mut path = keys.clone();
+                    path.push(k.to_owned());
+                    ed.insert_binding(&set, anchor_node.as_ref(), &path, &v);
+                }
+            } else {
+                let value = Expr::Attrs(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| Entry::Binding(vec![k.to_owned()], v))
+                        .collect(),
+                );
+                ed.insert_binding(&set, anchor_node.as_ref(), &keys, &value);
+            }
+            Ok(())
+        }
+        l @ Lookup::Opaque { .. } => Err(flake.refuse(&l, "`inputs`").into()),
+        _ => {
+            // The input exists: bring each field in line.
+            for (k, v) in fields {
+                match lookup(&flake.top, &["inputs", &input.name, k]) {
+                    Lookup::Found { value, .. } => {
+                        if !same_code(&value.syntax().text().to_string(), &v.print()) {
+                            ed.replace_expr(value.syntax(), &v);
+                        }
+                    }
+                    Lookup::Missing { set, depth, anchor } => {
+                        let path = ["inputs", input.name.as_str(), k];
+                        let keys: Vec<String> = path[depth..].iter().map(|s| (*s).to_owned()).collect();
+                        ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &keys, &v);
+                    }
+                    l => return Err(flake.refuse(&l, &format!("input `{}`", input.name)).into()),
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// True when the file writes multi-field inputs as separate dotted bindings.
+fn dotted_input_style(flake: &Flake) -> bool {
+    let bindings: Vec<ast::AttrpathValue> = match lookup(&flake.top, &["inputs"]) {
+        Lookup::Found { value, .. } => match unwrap(value, false) {
+            ast::Expr::AttrSet(s) => s.attrpath_values().collect(),
+            _ => Vec::new(),
+        },
+        Lookup::Scattered(b) => b,
+        _ => Vec::new(),
+    };
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    let mut nested = false;
+    for b in &bindings {
+        let Some(keys) = binding_keys(b) else { continue };
+        let keys: Vec<&String> = keys.iter().skip_while(|k| *k == "inputs").collect();
+        match keys.as_slice() {
+            [name, _field] => *counts.entry((*name).clone()).or_default() += 1,
+            [_name] => {
+                nested |= matches!(b.value().map(|v| unwrap(v, false)), Some(ast::Expr::AttrSet(_)))
+            }
+            _ => {}
+        }
+    }
+    !nested && counts.values().any(|c| *c >= 2)
+}
+
+/// Makes input `name` reachable in `outputs`; returns how to name inputs there (`Some(x)`
+/// for `x.<name>`, `None` for the bare name).
+pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<String>> {
+    let outputs = flake.outputs()?;
+    match outputs.param() {
+        Some(ast::Param::IdentParam(p)) => Ok(Some(p.syntax().text().to_string())),
+        Some(ast::Param::Pattern(p)) => {
+            let bind = p
+                .pat_bind()
+                .and_then(|b| b.ident())
+                .map(|i| i.syntax().text().to_string());
+            let entries: Vec<ast::PatEntry> = p.pat_entries().collect();
+            let listed = entries
+                .iter()
+                .any(|e| e.ident().is_some_and(|i| i.syntax().text() == name));
+            // Without `...` every input must be named in the pattern, or Nix refuses to call
+            // the function; with `...` and an `@` binding, the binding reaches it.
+            let open = p.ellipsis_token().is_some();
+            if listed {
+                return Ok(None);
+            }
+            if open && bind.is_some() {
+                return Ok(bind);
+            }
+            // Add the input to the pattern, after the last entry, in the pattern's layout.
+            let Some(last) = entries.last() else {
+                return Err(flake
+                    .error_at(p.syntax(), "the outputs function takes no named inputs")
+                    .with_help("write `outputs = { self, nixpkgs, ... }@inputs: ...`")
+                    .into());
+            };
+            let last_end: usize = last.syntax().text_range().end().into();
+            let text = flake.text.as_str();
+            let after_last = &text[last_end..];
+            let comma = after_last.trim_start().starts_with(',');
+            let multi_line = p.syntax().text().contains_char('\n');
+            if comma {
+                let comma_end = last_end + after_last.find(',').expect("comma seen") + 1;
+                let insert = if multi_line {
+                    format!("\n{}{name},", ed.line_indent(last.syntax().text_range().start().into()))
+                } else {
+                    format!(" {name},")
+                };
+                ed.insert(comma_end, insert);
+            } else if multi_line {
+                let indent = ed.line_indent(last.syntax().text_range().start().into()).to_owned();
+                ed.insert(last_end, format!(",\n{indent}{name}"));
+            } else {
+                ed.insert(last_end, format!(", {name}"));
+            }
+            Ok(bind)
+        }
+        None => Err(flake.error_at(outputs.syntax(), "cannot read the outputs function's parameter").into()),
+    }
+}
+
+/// Removes `package`'s overlay entry, and its input when nothing else uses it.
+pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> Result<String> {
+    let flake = Flake::parse(path, text)?;
+    let config = flake.select(config)?;
+    let Some((module, overlays, list)) = flake.overlays_list(&config)? else {
+        return Ok(text.to_owned());
+    };
+    let bindings = flake.overlay_bindings(&list);
+    let Some(target) = bindings.iter().find(|b| b.package == package) else {
+        return Ok(text.to_owned());
+    };
+    let mut ed = Editor::new(text);
+    let removed = remove_binding(&mut ed, &module, &overlays, &list, target);
+    if let EntrySource::Input { input, .. } = &target.source {
+        remove_unused_input(&flake, &mut ed, input, &removed)?;
+    }
+    ed.finish().map_err(|e| internal(path, e).into())
+}
+
+/// Removes one overlay binding: the binding, or the whole overlay function when it was the
+/// function's only entry, or `nixpkgs.overlays` itself when that empties the list. Returns
+/// the node removed.
+pub fn remove_binding(
+    ed: &mut Editor,
+    module: &InlineModule,
+    overlays: &ast::AttrpathValue,
+    list: &ast::List,
+    target: &OverlayBinding,
+) -> SyntaxNode {
+    if target.body.attrpath_values().count() + target.body.inherits().count() > 1 {
+        ed.remove_from(target.body.syntax(), target.binding.syntax());
+        return target.binding.syntax().clone();
+    }
+    // An inline list keeps its (now empty) brackets: only lists nixgen created are
+    // multi-line around a single overlay.
+    if list.items().count() > 1 || !list.syntax().text().contains_char('\n') {
+        ed.remove_from(list.syntax(), &target.element);
+        return target.element.clone();
+    }
+    // The list would be empty: remove `nixpkgs.overlays`, and the module if nothing is left.
+    let holder = overlays.syntax().parent().expect("a binding has a parent set");
+    let siblings = holder
+        .children()
+        .filter(|n| matches!(n.kind(), rnix::SyntaxKind::NODE_ATTRPATH_VALUE | rnix::SyntaxKind::NODE_INHERIT))
+        .count();
+    let holder_comments = holder
+        .children_with_tokens()
+        .any(|t| t.kind() == rnix::SyntaxKind::TOKEN_COMMENT);
+    if siblings == 1 && !holder_comments && &holder == module.set.syntax() && module.lambda.is_none() {
+        if let Some(modules) = module.item.parent() {
+            ed.remove_from(&modules, &module.item);
+            return module.item.clone();
+        }
+    }
+    ed.remove_from(&holder, overlays.syntax());
+    overlays.syntax().clone()
+}
+
+/// Removes input `name` (and its pattern entry) when it is a `flake = false` input that
+/// nothing outside `removed` refers to.
+pub fn remove_unused_input(flake: &Flake, ed: &mut Editor, name: &str, removed: &SyntaxNode) -> Result<()> {
+    let is_source = matches!(
+        lookup(&flake.top, &["inputs", name, "flake"]),
+        Lookup::Found { value, .. } if value.syntax().text() == "false"
+    );
+    if !is_source {
+        return Ok(());
+    }
+    let Ok(outputs) = flake.outputs() else {
+        return Ok(());
+    };
+    let removed_range = removed.text_range();
+    let pattern_entry = match outputs.param() {
+        Some(ast::Param::Pattern(p)) => p
+            .pat_entries()
+            .find(|e| e.ident().is_some_and(|i| i.syntax().text() == name)),
+        _ => None,
+    };
+    let used = outputs
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|t| t.into_token())
+        .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_IDENT && t.text() == name)
+        .filter(|t| !removed_range.contains_range(t.text_range()))
+        .filter(|t| {
+            pattern_entry
+                .as_ref()
+                .is_none_or(|e| !e.syntax().text_range().contains_range(t.text_range()))
+        })
+        .count();
+    if used > 0 {
+        return Ok(());
+    }
+    match lookup(&flake.top, &["inputs", name]) {
+        Lookup::Found { binding, .. } => ed.remove(binding.syntax()),
+        Lookup::Scattered(bindings) => bindings.iter().for_each(|b| ed.remove(b.syntax())),
+        _ => {}
+    }
+    if let Some(entry) = pattern_entry {
+        // Remove `name,` together with the separator before it.
+        let text = flake.text.as_str();
+        let start: usize = entry.syntax().text_range().start().into();
+        let mut end: usize = entry.syntax().text_range().end().into();
+        let after = &text[end..];
+        if after.trim_start().starts_with(',') {
+            end += after.find(',').expect("comma seen") + 1;
+            let before = text[..start].trim_end().len();
+            ed.replace(rnix::TextRange::new((before as u32).into(), (end as u32).into()), String::new());
+        } else {
+            let before = text[..start].trim_end();
+            let before = before.strip_suffix(',').unwrap_or(before).len();
+            ed.replace(rnix::TextRange::new((before as u32).into(), (end as u32).into()), String::new());
+        }
+    }
+    Ok(())
+}
+
+/// One row of `overlay list`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListedOverlay {
+    pub config: String,
+    pub package: String,
+    pub source: EntrySource,
+    #[serde(rename = "clearPatches")]
+    pub clear_patches: bool,
+    pub line: usize,
+}
+
+/// The overlays of one configuration, or of all when `config` is `None`.
+pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedOverlay>> {
+    let flake = Flake::parse(path, text)?;
+    let configs = match config {
+        Some(_) => vec![flake.select(config)?],
+        None => flake.configurations()?,
+    };
+    let mut rows = Vec::new();
+    for c in &configs {
+        if let Some((_, _, list)) = flake.overlays_list(c)? {
+            for b in flake.overlay_bindings(&list) {
+                let line = crate::diag::Position::of_offset(text, b.binding.syntax().text_range().start().into()).line;
+                rows.push(ListedOverlay {
+                    config: c.name.clone(),
+                    package: b.package.clone(),
+                    source: b.source.clone(),
+                    clear_patches: b.clears_patches,
+                    line,
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The request for `nixgen overlay add` from its flags.
+pub fn request_for(
+    package: &str,
+    source: SourceExpr,
+    input_url: Option<String>,
+    clear_patches: bool,
+) -> OverlayRequest {
+    let input = match (&source, input_url) {
+        (SourceExpr::Input(name), Some(url)) => Some(InputPlan {
+            name: name.clone(),
+            url: Some(url),
+            follows: None,
+            flake: Some(false),
+        }),
+        _ => None,
+    };
+    OverlayRequest {
+        entry: OverlayEntry {
+            package: package.to_owned(),
+            source,
+            clear_patches,
+        },
+        input,
+    }
+}
