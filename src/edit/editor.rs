@@ -26,6 +26,47 @@ pub struct Editor<'a> {
     source: &'a str,
     edits: Vec<(usize, usize, String)>,
     unit: String,
+    /// Inline lists and sets being expanded onto several lines; several insertions into one
+    /// container share one expansion, written out by [`Editor::finish`].
+    expansions: Vec<Expansion>,
+}
+
+/// An inline container rewritten one member a line.
+struct Expansion {
+    range: TextRange,
+    /// The members: original ones carry their range, inserted ones none.
+    parts: Vec<(Option<TextRange>, String)>,
+    open: String,
+    close: String,
+    indent: String,
+    inner_indent: String,
+}
+
+impl Expansion {
+    fn insert(&mut self, anchor: Option<TextRange>, text: String) {
+        let at = match anchor {
+            None => self.parts.iter().take_while(|(r, _)| r.is_none()).count(),
+            Some(a) => {
+                let i = self
+                    .parts
+                    .iter()
+                    .position(|(r, _)| *r == Some(a))
+                    .map_or(self.parts.len(), |i| i + 1);
+                // After earlier insertions at the same anchor, to keep their order.
+                i + self.parts[i..].iter().take_while(|(r, _)| r.is_none()).count()
+            }
+        };
+        self.parts.insert(at, (None, text));
+    }
+
+    fn text(&self) -> String {
+        let body: String = self
+            .parts
+            .iter()
+            .map(|(_, p)| format!("\n{}{p}", self.inner_indent))
+            .collect();
+        format!("{}{body}\n{}{}", self.open, self.indent, self.close)
+    }
 }
 
 impl<'a> Editor<'a> {
@@ -34,6 +75,7 @@ impl<'a> Editor<'a> {
             source,
             edits: Vec::new(),
             unit: detect_indent_unit(source),
+            expansions: Vec::new(),
         }
     }
 
@@ -43,7 +85,40 @@ impl<'a> Editor<'a> {
 
     /// True when no edit has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.edits.is_empty()
+        self.edits.is_empty() && self.expansions.is_empty()
+    }
+
+    /// Expands `container` (an inline list or set) one member a line, with `new` after
+    /// `anchor` (`None`: first). Later insertions into the same container join this expansion.
+    fn expand(&mut self, container: &SyntaxNode, anchor: Option<&SyntaxNode>, new: String, open: String, close: &str) {
+        let range = container.text_range();
+        let anchor = anchor.map(|a| a.text_range());
+        if let Some(e) = self.expansions.iter_mut().find(|e| e.range == range) {
+            e.insert(anchor, new);
+            return;
+        }
+        let indent = self.line_indent(range.start().into()).to_owned();
+        let inner_indent = self.deeper(&indent);
+        let parts = container
+            .children_with_tokens()
+            .filter(|c| match c {
+                rowan::NodeOrToken::Node(n) => {
+                    container.kind() == SyntaxKind::NODE_LIST || is_member(container, n)
+                }
+                rowan::NodeOrToken::Token(t) => t.kind() == SyntaxKind::TOKEN_COMMENT,
+            })
+            .map(|c| (Some(c.text_range()), c.to_string()))
+            .collect();
+        let mut e = Expansion {
+            range,
+            parts,
+            open,
+            close: close.to_owned(),
+            indent,
+            inner_indent,
+        };
+        e.insert(anchor, new);
+        self.expansions.push(e);
     }
 
     /// Replaces `range` with `text`.
@@ -219,30 +294,9 @@ impl<'a> Editor<'a> {
             self.insert(offset, format!(" {single}"));
             return;
         }
-        let mut parts: Vec<String> = Vec::new();
-        let mut inserted = anchor.is_none();
         let new = self.render_binding(keys, expr, &inner_indent);
-        if anchor.is_none() {
-            parts.push(new.clone());
-        }
-        for child in set.syntax().children_with_tokens() {
-            match child.kind() {
-                SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT | SyntaxKind::TOKEN_COMMENT => {
-                    parts.push(child.to_string());
-                    if !inserted && anchor.as_ref().is_some_and(|a| child.as_node() == Some(a)) {
-                        parts.push(new.clone());
-                        inserted = true;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let rec = if set.rec_token().is_some() { "rec " } else { "" };
-        let body: String = parts
-            .iter()
-            .map(|p| format!("\n{inner_indent}{p}"))
-            .collect();
-        self.replace(set.syntax().text_range(), format!("{rec}{{{body}\n{indent}}}"));
+        let rec = if set.rec_token().is_some() { "rec {" } else { "{" };
+        self.expand(set.syntax(), anchor.as_ref(), new, rec.to_owned(), "}");
     }
 
     fn line_length_at(&self, offset: usize) -> usize {
@@ -317,24 +371,7 @@ impl<'a> Editor<'a> {
         // Expand the list, RFC 166 style: one element per line.
         let inner_indent = self.deeper(&indent);
         let new = self.render_item(expr, &inner_indent);
-        let mut parts: Vec<String> = Vec::new();
-        if anchor.is_none() {
-            parts.push(new.clone());
-        }
-        for child in list.syntax().children_with_tokens() {
-            let keep = child.as_node().is_some() || child.kind() == SyntaxKind::TOKEN_COMMENT;
-            if keep {
-                parts.push(child.to_string());
-                if anchor.as_ref().is_some_and(|a| child.as_node() == Some(a)) {
-                    parts.push(new.clone());
-                }
-            }
-        }
-        let body: String = parts
-            .iter()
-            .map(|p| format!("\n{inner_indent}{p}"))
-            .collect();
-        self.replace(list.syntax().text_range(), format!("[{body}\n{indent}]"));
+        self.expand(list.syntax(), anchor.as_ref(), new, "[".to_owned(), "]");
     }
 
     /// Removes a binding or list element with its same-line trailing comment, and the line
@@ -407,10 +444,22 @@ impl<'a> Editor<'a> {
 
     /// Applies every edit (from the end of the file) and checks that the result parses.
     pub fn finish(mut self) -> Result<String, SyntaxError> {
-        self.edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        for e in std::mem::take(&mut self.expansions) {
+            let text = e.text();
+            self.replace(e.range, text);
+        }
+        // Applied from the end of the file; insertions at one offset land in the order they
+        // were recorded (the one recorded first is applied last, so it ends up first).
+        let mut edits: Vec<(usize, usize, usize, String)> = self
+            .edits
+            .into_iter()
+            .enumerate()
+            .map(|(seq, (start, end, text))| (start, end, seq, text))
+            .collect();
+        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
         let mut out = self.source.to_owned();
         let mut limit = usize::MAX;
-        for (start, end, text) in &self.edits {
+        for (start, end, _, text) in &edits {
             if *end > limit {
                 return Err(SyntaxError {
                     position: None,

@@ -1,22 +1,14 @@
 //! Editing existing flakes through the syntax tree.
+//!
+//! [`editor`] is the single place where source text changes (layout decided there);
+//! [`flake`] locates what a configuration flake is made of; [`overlay`] implements
+//! `overlay add|remove|list`; [`reconcile`] is `generate` over an existing flake. Every edit
+//! keeps comments and code nixgen does not own byte for byte, and nothing is returned that
+//! does not parse.
 
 pub mod editor;
 pub mod flake;
 pub mod overlay;
+pub mod reconcile;
 
-use std::path::Path;
-
-use crate::diag::{Diagnostic, Result};
-use crate::generate::{emit, Examples, FlakePlan};
-
-/// Brings an existing flake in line with `plan`.
-pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, _prune: bool) -> Result<String> {
-    let fresh = emit(plan, &Examples::default())
-        .map_err(|e| Diagnostic::in_file(path, format!("internal error: {e}")))?;
-    if fresh == old {
-        return Ok(fresh);
-    }
-    Err(Diagnostic::in_file(path, "the flake exists and differs from what the host description generates")
-        .with_help("use --force to replace it")
-        .into())
-}
+pub use reconcile::{reconcile, Reconciled};

@@ -206,9 +206,8 @@ pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result
             keys.drain(..depth);
             let anchor_node = anchor.as_ref().map(|a| a.syntax().clone());
             if dotted_input_style(flake) {
-                // `x.url = ...; x.flake = false;`, one binding a field. Insertions at one
-                // anchor land in reverse order of recording, so record the last field first.
-                for (k, v) in fields.into_iter().rev() {
+                // `x.url = ...; x.flake = false;`, one binding a field.
+                for (k, v) in fields {
                     let mut path = keys.clone();
                     path.push(k.to_owned());
                     ed.insert_binding(&set, anchor_node.as_ref(), &path, &v);

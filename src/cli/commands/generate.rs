@@ -15,7 +15,8 @@ use crate::yaml;
 /// The flake text for `plan`, given what the file holds now.
 ///
 /// A new file (or `--force`) is emitted whole. An existing file is edited through the syntax
-/// tree so that everything nixgen does not own stays byte for byte.
+/// tree so that everything nixgen does not own stays byte for byte; owned items that the host
+/// description no longer has are reported (and removed with `--prune`).
 pub fn flake_text(
     path: &Path,
     plan: &FlakePlan,
@@ -24,16 +25,30 @@ pub fn flake_text(
     prune: bool,
     examples: &Examples,
 ) -> Result<String> {
-    let emit = || {
+    let emit = || -> Result<String> {
         generate::emit(plan, examples).map_err(|e| {
             Diagnostic::in_file(path, format!("internal error: generated Nix does not parse: {e}"))
                 .with_help("please report this with the host description")
+                .into()
         })
     };
     match existing {
-        None => emit().map_err(Into::into),
-        Some(_) if force => emit().map_err(Into::into),
-        Some(old) => crate::edit::reconcile(path, old, plan, prune),
+        None => emit(),
+        Some(_) if force => emit(),
+        Some(old) => {
+            let done = crate::edit::reconcile(path, old, plan, prune)?;
+            for item in &done.stale {
+                if done.pruned {
+                    eprintln!("{}: removed {item} (--prune)", path.display());
+                } else {
+                    eprintln!(
+                        "{}: {item} is not in the host description; kept (remove it with --prune)",
+                        path.display()
+                    );
+                }
+            }
+            Ok(done.text)
+        }
     }
 }
 

@@ -1,0 +1,557 @@
+//! `generate` over an existing flake: bring what the plan owns in line, touch nothing else.
+//!
+//! What nixgen owns in a configuration flake is exactly what a plan describes: the inputs it
+//! declares, `system`, the `nixos-flake.nixosModules.*` references and extra module paths, the
+//! inline-module options it sets (`networking.hostName`, `nixos-flake.user`, `.shares."<mp>"`,
+//! `.storage."<mp>"`, `.controller.enable`), the overlay entries (`pkg = prev.pkg.overrideAttrs
+//! ...`) and `environment.systemPackages` entries. Each is found wherever the author put it
+//! (any inline module, nested or dotted) and compared by code, not layout: an equal value keeps
+//! its bytes. Missing items are inserted in the file's style, different ones replaced. Owned
+//! items that the plan no longer has are reported, and removed only with `--prune`.
+//! Comments, hand-written modules and options, and formatting elsewhere stay byte for byte.
+
+use std::path::Path;
+
+use rnix::ast::{self, HasEntry};
+use rnix::SyntaxNode;
+use rowan::ast::AstNode;
+
+use super::editor::Editor;
+use super::flake::{unwrap_parens, Config, Flake, InlineModule};
+use super::overlay::{ensure_input, insert_setting, reach_input};
+use crate::diag::{Diagnostic, Result};
+use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
+use crate::nix::ast::{Entry, Expr, Item};
+use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
+
+/// The result of bringing a flake in line with a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    pub text: String,
+    /// Owned items the plan no longer has (kept unless pruning).
+    pub stale: Vec<String>,
+    /// True when `stale` items were removed (`--prune`).
+    pub pruned: bool,
+}
+
+struct Run<'f, 'e> {
+    flake: &'f Flake,
+    ed: Editor<'e>,
+    prune: bool,
+    stale: Vec<String>,
+}
+
+/// Brings `old` in line with `plan` (its first configuration).
+pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Result<Reconciled> {
+    let flake = Flake::parse(path, old)?;
+    if !flake.is_flake() {
+        return Err(Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
+            .with_help("write the flake with -o FILE, or move this file away")
+            .into());
+    }
+    let cp = &plan.configurations[0];
+    let mut run = Run {
+        flake: &flake,
+        ed: Editor::new(old),
+        prune,
+        stale: Vec::new(),
+    };
+    let config = run.config(cp)?;
+
+    for input in &plan.inputs {
+        ensure_input(&flake, &mut run.ed, input)?;
+    }
+    let mut scope = OverlayScope::default();
+    for entry in &cp.overlays {
+        if let Some(input) = entry.input() {
+            scope.inputs_name = reach_input(&flake, &mut run.ed, input)?;
+        }
+    }
+    run.system(&config, cp)?;
+    run.modules(&config, cp)?;
+    match config.inline_modules.iter().find(|m| !m.conditional) {
+        Some(main) => {
+            let main = main.clone();
+            run.settings(&config, &main, cp)?;
+            run.overlays(&config, &main, cp, &scope)?;
+            run.packages(&config, &main, cp)?;
+        }
+        None => run.new_inline_module(&config, cp, &scope)?,
+    }
+    run.stale_inputs(plan, cp);
+
+    let Run { ed, stale, .. } = run;
+    let text = if ed.is_empty() {
+        old.to_owned()
+    } else {
+        ed.finish().map_err(|e| {
+            Diagnostic::in_file(path, format!("internal error: the edit would not parse ({e}); nothing was written"))
+                .with_help("please report this with the file and the host description")
+        })?
+    };
+    Ok(Reconciled {
+        text,
+        stale,
+        pruned: prune,
+    })
+}
+
+impl Run<'_, '_> {
+    fn config(&mut self, cp: &ConfigPlan) -> Result<Config> {
+        let configs = self.flake.configurations()?;
+        if let Some(c) = configs.iter().find(|c| c.name == cp.name) {
+            return Ok(c.clone());
+        }
+        if let [only] = configs.as_slice() {
+            // The host was renamed: rename the configuration's key.
+            if let Some(attr) = only
+                .binding
+                .as_ref()
+                .and_then(|b| b.attrpath())
+                .and_then(|p| p.attrs().last())
+            {
+                let name = crate::nix::escape::attr_name(&cp.name);
+                self.ed.replace(attr.syntax().text_range(), name);
+                return Ok(only.clone());
+            }
+        }
+        let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+        Err(Diagnostic::in_file(
+            &self.flake.path,
+            format!("the flake has no configuration `{}`", cp.name),
+        )
+        .with_help(format!(
+            "configurations here: {}; set `name:` to one of them, or write to another file with -o",
+            names.join(", ")
+        ))
+        .into())
+    }
+
+    fn system(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
+        let Some(args) = &config.args else { return Ok(()) };
+        let wanted = Expr::str(&cp.system);
+        match lookup(args, &["system"]) {
+            Lookup::Found { value, .. } => {
+                if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                    self.ed.replace_expr(value.syntax(), &wanted);
+                }
+                Ok(())
+            }
+            Lookup::Missing { .. } => insert_setting(self.flake, &mut self.ed, args, &["system"], &wanted),
+            l => Err(self.flake.refuse(&l, "`system`").into()),
+        }
+    }
+
+    fn note(&mut self, what: String) {
+        self.stale.push(what);
+    }
+
+    fn modules(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
+        let items: Vec<(ast::List, ast::Expr)> = config
+            .module_lists
+            .iter()
+            .flat_map(|l| l.items().map(move |i| (l.clone(), i)))
+            .collect();
+        let Some(first_list) = config.module_lists.first() else {
+            return Err(Diagnostic::in_file(&self.flake.path, format!("configuration `{}` has no `modules` list", cp.name))
+                .with_help("add `modules = [ ];` to its nixosSystem call")
+                .into());
+        };
+        let mut anchor: Option<(ast::List, SyntaxNode)> = None;
+        for module in &cp.modules {
+            let printed = module.print();
+            match items.iter().find(|(_, i)| same_code(&i.syntax().text().to_string(), &printed)) {
+                Some((list, item)) => anchor = Some((list.clone(), item.syntax().clone())),
+                None => match &anchor {
+                    Some((list, node)) => self.ed.insert_item(list, Some(Some(node)), module),
+                    None => self.ed.insert_item(first_list, Some(None), module),
+                },
+            }
+        }
+        for (list, item) in &items {
+            let text = item.syntax().text().to_string();
+            let owned = text.starts_with("nixos-flake.nixosModules.")
+                || matches!(item, ast::Expr::PathRel(_));
+            let planned = cp.modules.iter().any(|m| same_code(&text, &m.print()));
+            if owned && !planned && !text.contains(char::is_whitespace) {
+                if matches!(item, ast::Expr::PathRel(_)) && !self.prune {
+                    // Hand-added module files are the author's; report only nixos-flake's.
+                    continue;
+                }
+                self.note(format!("module `{text}`"));
+                if self.prune {
+                    self.ed.remove(item.syntax());
+                }
+                let _ = list;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds `path` in the configuration's inline modules.
+    fn find(&self, config: &Config, path: &[&str]) -> Result<Option<(InlineModule, Lookup)>> {
+        for module in &config.inline_modules {
+            match lookup(&module.set, path) {
+                Lookup::Missing { .. } => continue,
+                l @ Lookup::Opaque { .. } => {
+                    return Err(self.flake.refuse(&l, &format!("`{}`", path.join("."))).into())
+                }
+                l => return Ok(Some((module.clone(), l))),
+            }
+        }
+        Ok(None)
+    }
+
+    fn settings(&mut self, config: &Config, main: &InlineModule, cp: &ConfigPlan) -> Result<()> {
+        for setting in &cp.settings {
+            let path: Vec<&str> = setting.path.iter().map(String::as_str).collect();
+            match self.find(config, &path)? {
+                Some((module, found)) => self.reconcile_value(&module, &path, found, &setting.value)?,
+                None => insert_setting(self.flake, &mut self.ed, &main.set, &path, &setting.value)?,
+            }
+        }
+        // Owned options the plan no longer sets.
+        for single in [&["networking", "hostName"][..], &["nixos-flake", "user"], &["nixos-flake", "controller", "enable"]] {
+            if cp.settings.iter().any(|s| s.path.iter().map(String::as_str).eq(single.iter().copied())) {
+                continue;
+            }
+            if let Some((_, found)) = self.find(config, single)? {
+                self.stale_lookup(&single.join("."), found);
+            }
+        }
+        for kind in ["shares", "storage"] {
+            for module in &config.inline_modules {
+                for (mount, node) in entries_under(&module.set, &["nixos-flake", kind]) {
+                    let planned = cp.settings.iter().any(|s| {
+                        s.path.len() == 3 && s.path[1] == kind && s.path[2] == mount
+                    });
+                    if !planned {
+                        self.note(format!("nixos-flake.{kind}.\"{mount}\""));
+                        if self.prune {
+                            self.ed.remove(&node);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn stale_lookup(&mut self, what: &str, found: Lookup) {
+        self.note(format!("`{what}`"));
+        if !self.prune {
+            return;
+        }
+        match found {
+            Lookup::Found { binding, .. } => self.ed.remove(binding.syntax()),
+            Lookup::Scattered(bindings) => bindings.iter().for_each(|b| self.ed.remove(b.syntax())),
+            _ => {}
+        }
+    }
+
+    /// Brings one found value in line: attribute sets field by field, anything else whole.
+    fn reconcile_value(&mut self, module: &InlineModule, path: &[&str], found: Lookup, wanted: &Expr) -> Result<()> {
+        match (found, wanted) {
+            (found @ (Lookup::Found { .. } | Lookup::Scattered(_)), Expr::Attrs(fields))
+                if is_set_like(&found) =>
+            {
+                let mut planned: Vec<&str> = Vec::new();
+                for entry in fields {
+                    let Entry::Binding(keys, value) = entry else { continue };
+                    let mut sub: Vec<&str> = path.to_vec();
+                    sub.extend(keys.iter().map(String::as_str));
+                    planned.push(keys[0].as_str());
+                    match lookup(&module.set, &sub) {
+                        Lookup::Missing { set, depth, anchor } => {
+                            let rest: Vec<String> = sub[depth..].iter().map(|s| (*s).to_owned()).collect();
+                            self.ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &rest, value);
+                        }
+                        l @ Lookup::Opaque { .. } => {
+                            return Err(self.flake.refuse(&l, &format!("`{}`", sub.join("."))).into())
+                        }
+                        l => self.reconcile_value(module, &sub, l, value)?,
+                    }
+                }
+                // Fields of an owned set that the plan does not have.
+                for (key, node) in entries_under(&module.set, path) {
+                    if !planned.contains(&key.as_str()) {
+                        self.note(format!("`{}.{key}`", path.join(".")));
+                        if self.prune {
+                            self.ed.remove(&node);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (Lookup::Found { value, .. }, wanted) => {
+                if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                    self.ed.replace_expr(value.syntax(), wanted);
+                }
+                Ok(())
+            }
+            (Lookup::Scattered(bindings), wanted) => {
+                // Written piecewise but planned whole: replace the pieces with one binding.
+                let first = bindings[0].clone();
+                let keys: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+                let set = first.syntax().parent().and_then(ast::AttrSet::cast);
+                if let Some(set) = set {
+                    self.ed.insert_binding(&set, Some(first.syntax()), &keys[keys.len() - path.len()..], wanted);
+                    bindings.iter().for_each(|b| self.ed.remove(b.syntax()));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn overlays(&mut self, config: &Config, main: &InlineModule, cp: &ConfigPlan, scope: &OverlayScope) -> Result<()> {
+        let default = Expr::path_of("nixos-flake.overlays.default");
+        let Some((_, _, list)) = self.flake.overlays_list(config)? else {
+            let mut items = vec![Item::Expr(default)];
+            if !cp.overlays.is_empty() {
+                items.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
+            }
+            return insert_setting(self.flake, &mut self.ed, &main.set, &["nixpkgs", "overlays"], &Expr::List(items));
+        };
+        if !list.items().any(|i| same_code(&i.syntax().text().to_string(), &default.print())) {
+            self.ed.insert_item(&list, Some(None), &default);
+        }
+        let bindings = self.flake.overlay_bindings(&list);
+        let mut missing: Vec<OverlayEntry> = Vec::new();
+        for entry in &cp.overlays {
+            match bindings.iter().find(|b| b.package == entry.package) {
+                Some(existing) => {
+                    let value = existing.binding.value().expect("bindings have values");
+                    let wanted = entry.value(scope);
+                    if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                        self.ed.replace_expr(value.syntax(), &wanted);
+                    }
+                }
+                None => missing.push(entry.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            // Into nixgen's own overlay function (one whose entries are all planned), else a
+            // new `final: prev:` element with all the new entries.
+            let own = bindings
+                .iter()
+                .filter(|b| cp.overlays.iter().any(|e| e.package == b.package))
+                .map(|b| b.body.clone())
+                .find(|body| {
+                    body.attrpath_values().all(|bv| {
+                        binding_keys(&bv).is_some_and(|k| cp.overlays.iter().any(|e| e.package == k[0]))
+                    })
+                });
+            match own {
+                Some(body) => {
+                    for entry in &missing {
+                        self.ed.insert_binding(&body, None, std::slice::from_ref(&entry.package), &entry.value(scope));
+                    }
+                }
+                None => self.ed.insert_item(&list, None, &OverlayEntry::overlay_of(&missing, scope)),
+            }
+        }
+        // Owned entries (`pkg = prev.pkg.overrideAttrs ...`) that the plan no longer has.
+        let stale: Vec<_> = bindings
+            .iter()
+            .filter(|b| !cp.overlays.iter().any(|e| e.package == b.package))
+            .filter(|b| {
+                b.binding
+                    .value()
+                    .is_some_and(|v| v.syntax().text().to_string().contains(".overrideAttrs"))
+            })
+            .collect();
+        for b in &stale {
+            self.note(format!("overlay for `{}`", b.package));
+        }
+        if self.prune {
+            let mut handled: Vec<SyntaxNode> = Vec::new();
+            for b in &stale {
+                if handled.contains(&b.element) {
+                    continue;
+                }
+                let all_stale = b.body.attrpath_values().all(|bv| {
+                    stale.iter().any(|s| s.binding.syntax() == bv.syntax())
+                });
+                if all_stale {
+                    self.ed.remove(&b.element);
+                    handled.push(b.element.clone());
+                } else {
+                    self.ed.remove(b.binding.syntax());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn packages(&mut self, config: &Config, main: &InlineModule, cp: &ConfigPlan) -> Result<()> {
+        let path = ["environment", "systemPackages"];
+        let Some((_, found)) = self.find(config, &path)? else {
+            if cp.packages.is_empty() {
+                return Ok(());
+            }
+            self.ensure_pkgs(main);
+            return insert_setting(self.flake, &mut self.ed, &main.set, &path, &cp.packages_expr());
+        };
+        let Lookup::Found { value, .. } = found else {
+            return Ok(());
+        };
+        let (list, with_form) = match unwrap_parens(value.clone()) {
+            ast::Expr::With(w) => match w.body().map(unwrap_parens) {
+                Some(ast::Expr::List(l)) => (l, true),
+                _ => return Err(self.unsupported_packages(&value)),
+            },
+            ast::Expr::List(l) => (l, false),
+            _ => return Err(self.unsupported_packages(&value)),
+        };
+        let names: Vec<(String, ast::Expr)> = list
+            .items()
+            .map(|i| {
+                let t = i.syntax().text().to_string();
+                (t.strip_prefix("pkgs.").unwrap_or(&t).to_owned(), i)
+            })
+            .collect();
+        for p in &cp.packages {
+            if !names.iter().any(|(n, _)| n == p) {
+                let item = if with_form {
+                    Expr::path_of(p)
+                } else {
+                    Expr::path_of(&format!("pkgs.{p}"))
+                };
+                self.ed.insert_item(&list, None, &item);
+            }
+        }
+        for (name, item) in &names {
+            if !cp.packages.contains(name) {
+                self.note(format!("package `{name}`"));
+                if self.prune {
+                    self.ed.remove(item.syntax());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn unsupported_packages(&self, value: &ast::Expr) -> crate::diag::Failure {
+        self.flake
+            .error_at(value.syntax(), "nixgen cannot edit `environment.systemPackages` written this way")
+            .with_help("write it as `with pkgs; [ ... ]` or `[ pkgs.a pkgs.b ]`, or keep packages out of host.yaml")
+            .into()
+    }
+
+    /// Makes `pkgs` available in the main inline module's body.
+    fn ensure_pkgs(&mut self, main: &InlineModule) {
+        if main.has_pkgs() {
+            return;
+        }
+        match main.lambda.as_ref().and_then(|l| l.param()) {
+            Some(ast::Param::Pattern(p)) => {
+                if let Some(open) = p.syntax().first_token() {
+                    self.ed.insert(open.text_range().end().into(), " pkgs,".into());
+                }
+            }
+            Some(ast::Param::IdentParam(_)) => {}
+            None => {
+                let range = main.item.text_range();
+                self.ed.insert(range.start().into(), "({ pkgs, ... }: ".into());
+                self.ed.insert(range.end().into(), ")".into());
+            }
+        }
+    }
+
+    fn new_inline_module(&mut self, config: &Config, cp: &ConfigPlan, scope: &OverlayScope) -> Result<()> {
+        let list = config.module_lists.last().expect("modules() checked a list exists");
+        let mut body: Vec<Entry> = cp
+            .settings
+            .iter()
+            .map(|s| Entry::Binding(s.path.clone(), s.value.clone()))
+            .collect();
+        let mut overlays = vec![Item::Expr(Expr::path_of("nixos-flake.overlays.default"))];
+        if !cp.overlays.is_empty() {
+            overlays.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
+        }
+        body.push(Entry::Binding(vec!["nixpkgs".into(), "overlays".into()], Expr::List(overlays)));
+        if !cp.packages.is_empty() {
+            body.push(Entry::Binding(
+                vec!["environment".into(), "systemPackages".into()],
+                cp.packages_expr(),
+            ));
+        }
+        let module = Expr::Lambda(
+            crate::nix::ast::Param::Pattern {
+                names: vec!["pkgs".into()],
+                ellipsis: true,
+                at: None,
+            },
+            Box::new(Expr::Attrs(body)),
+        );
+        self.ed.insert_item(list, None, &module);
+        Ok(())
+    }
+
+    /// `flake = false` inputs the plan does not declare.
+    fn stale_inputs(&mut self, plan: &FlakePlan, _cp: &ConfigPlan) {
+        let names: Vec<String> = match lookup(&self.flake.top, &["inputs"]) {
+            Lookup::Found { value, .. } => match unwrap(value, false) {
+                ast::Expr::AttrSet(s) => s
+                    .attrpath_values()
+                    .filter_map(|b| binding_keys(&b).map(|k| k[0].clone()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            Lookup::Scattered(b) => b
+                .iter()
+                .filter_map(|b| binding_keys(b).and_then(|k| k.get(1).cloned()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut seen = Vec::new();
+        for name in names {
+            if seen.contains(&name) || plan.inputs.iter().any(|i| i.name == name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let source_only = matches!(
+                lookup(&self.flake.top, &["inputs", &name, "flake"]),
+                Lookup::Found { value, .. } if value.syntax().text() == "false"
+            );
+            if source_only {
+                // Removing inputs is left to `overlay remove`, which knows their users.
+                self.note(format!("input `{name}`"));
+            }
+        }
+    }
+}
+
+fn is_set_like(found: &Lookup) -> bool {
+    match found {
+        Lookup::Found { value, .. } => matches!(unwrap(value.clone(), false), ast::Expr::AttrSet(_)),
+        Lookup::Scattered(_) => true,
+        _ => false,
+    }
+}
+
+/// The first keys below `path` in `set`, with the binding that spells each out (for a nested
+/// set, its bindings; for dotted paths, the deeper bindings).
+fn entries_under(set: &ast::AttrSet, path: &[&str]) -> Vec<(String, SyntaxNode)> {
+    match lookup(set, path) {
+        Lookup::Found { value, .. } => match unwrap(value, false) {
+            ast::Expr::AttrSet(s) => s
+                .attrpath_values()
+                .filter_map(|b| binding_keys(&b).map(|k| (k[0].clone(), b.syntax().clone())))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Lookup::Scattered(bindings) => bindings
+            .iter()
+            .filter_map(|b| {
+                let keys = binding_keys(b)?;
+                // The key right after `path`, wherever the binding's own path starts.
+                let last = path.last()?;
+                let idx = keys.iter().position(|k| k == last)? + 1;
+                keys.get(idx).map(|k| (k.clone(), b.syntax().clone()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
