@@ -139,9 +139,21 @@ impl Diagnostic {
             let gutter = " ".repeat(number.len());
             let line = line.replace('\t', " ");
             let _ = writeln!(out, "{} {}", gutter, paint("1;34", "|"));
-            let _ = writeln!(out, "{} {} {}", paint("1;34", &number), paint("1;34", "|"), line);
+            let _ = writeln!(
+                out,
+                "{} {} {}",
+                paint("1;34", &number),
+                paint("1;34", "|"),
+                line
+            );
             let caret = format!("{}^", " ".repeat(pos.column.saturating_sub(1)));
-            let _ = writeln!(out, "{} {} {}", gutter, paint("1;34", "|"), paint(code, &caret));
+            let _ = writeln!(
+                out,
+                "{} {} {}",
+                gutter,
+                paint("1;34", "|"),
+                paint(code, &caret)
+            );
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "  {} {}", paint("1;36", "= help:"), help);
@@ -214,7 +226,12 @@ pub fn use_color(is_terminal: bool) -> bool {
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                *c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -227,10 +244,22 @@ mod tests {
     #[test]
     fn offsets_map_to_one_based_positions() {
         let text = "ab\ncdé\nf";
-        assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
-        assert_eq!(Position::of_offset(text, 3), Position { line: 2, column: 1 });
-        assert_eq!(Position::of_offset(text, 7), Position { line: 2, column: 4 });
-        assert_eq!(Position::of_offset(text, 8), Position { line: 3, column: 1 });
+        assert_eq!(
+            Position::of_offset(text, 0),
+            Position { line: 1, column: 1 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 3),
+            Position { line: 2, column: 1 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 7),
+            Position { line: 2, column: 4 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 8),
+            Position { line: 3, column: 1 }
+        );
     }
 
     #[test]
@@ -250,7 +279,10 @@ mod tests {
 
     #[test]
     fn suggestions_only_for_near_misses() {
-        assert_eq!(did_you_mean("backedn", &["backend", "system"]), Some("backend"));
+        assert_eq!(
+            did_you_mean("backedn", &["backend", "system"]),
+            Some("backend")
+        );
         assert_eq!(did_you_mean("zzz", &["backend", "system"]), None);
     }
 }

@@ -32,7 +32,7 @@ pub fn write_target(path: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// Replaces `path`'s content with `content` atomically, keeping its permissions.
-pub fn write_atomic(path: &Path, content: &str) -> Result<(), Diagnostic> {
+pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
     let fail = |what: &str, e: std::io::Error| {
         Diagnostic::in_file(path, format!("cannot {what}: {e}"))
             .with_help("check the directory's permissions and free space; nothing was changed")
@@ -120,7 +120,10 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&path, "new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
@@ -133,7 +136,10 @@ mod tests {
         fs::write(&real, "old").unwrap();
         std::os::unix::fs::symlink("real.nix", &link).unwrap();
         write_atomic(&link, "new").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
     }
 

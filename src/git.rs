@@ -86,12 +86,7 @@ pub fn after_write(created: &[PathBuf], written: &[PathBuf]) {
         let dir = dir_of(outside[0]);
         let names: Vec<String> = outside
             .iter()
-            .map(|p| {
-                p.strip_prefix(&dir)
-                    .unwrap_or(p)
-                    .display()
-                    .to_string()
-            })
+            .map(|p| p.strip_prefix(&dir).unwrap_or(p).display().to_string())
             .collect();
         let cd = if dir == std::path::Path::new(".") {
             String::new()
@@ -111,9 +106,9 @@ pub fn after_write(created: &[PathBuf], written: &[PathBuf]) {
 
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':' | '@' | '='))
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':' | '@' | '=')
+        })
     {
         s.to_owned()
     } else {

@@ -53,7 +53,10 @@ impl Expansion {
                     .position(|(r, _)| *r == Some(a))
                     .map_or(self.parts.len(), |i| i + 1);
                 // After earlier insertions at the same anchor, to keep their order.
-                i + self.parts[i..].iter().take_while(|(r, _)| r.is_none()).count()
+                i + self.parts[i..]
+                    .iter()
+                    .take_while(|(r, _)| r.is_none())
+                    .count()
             }
         };
         self.parts.insert(at, (None, text));
@@ -90,7 +93,14 @@ impl<'a> Editor<'a> {
 
     /// Expands `container` (an inline list or set) one member a line, with `new` after
     /// `anchor` (`None`: first). Later insertions into the same container join this expansion.
-    fn expand(&mut self, container: &SyntaxNode, anchor: Option<&SyntaxNode>, new: String, open: String, close: &str) {
+    fn expand(
+        &mut self,
+        container: &SyntaxNode,
+        anchor: Option<&SyntaxNode>,
+        new: String,
+        open: String,
+        close: &str,
+    ) {
         let range = container.text_range();
         let anchor = anchor.map(|a| a.text_range());
         if let Some(e) = self.expansions.iter_mut().find(|e| e.range == range) {
@@ -183,8 +193,7 @@ impl<'a> Editor<'a> {
         let wrapped = format!("{{\n{} = {};\n}}", names.join("."), expr.print());
         let mut opts = nixfmt_rs::Options::default();
         opts.width = (WIDTH + 2).saturating_sub(self.width_of(indent)).max(40);
-        let formatted =
-            nixfmt_rs::format_with(&wrapped, &opts).unwrap_or_else(|_| wrapped.clone());
+        let formatted = nixfmt_rs::format_with(&wrapped, &opts).unwrap_or_else(|_| wrapped.clone());
         let lines: Vec<&str> = formatted.trim_end().lines().collect();
         let inner = lines[1..lines.len().saturating_sub(1)].join("\n");
         self.reindent(&inner, indent, 1)
@@ -253,7 +262,12 @@ impl<'a> Editor<'a> {
         let entries: Vec<SyntaxNode> = set
             .syntax()
             .children()
-            .filter(|n| matches!(n.kind(), SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT))
+            .filter(|n| {
+                matches!(
+                    n.kind(),
+                    SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT
+                )
+            })
             .collect();
         let anchor = after.cloned().or_else(|| entries.last().cloned());
         let multi_line = set.syntax().text().contains_char('\n');
@@ -266,7 +280,10 @@ impl<'a> Editor<'a> {
                 Some(a) => {
                     let end: usize = a.text_range().end().into();
                     let offset = self.end_of_trivia_line(end).unwrap_or(end);
-                    (offset, self.line_indent(a.text_range().start().into()).to_owned())
+                    (
+                        offset,
+                        self.line_indent(a.text_range().start().into()).to_owned(),
+                    )
                 }
                 None => {
                     let close: usize = set
@@ -282,11 +299,13 @@ impl<'a> Editor<'a> {
             return;
         }
         // An inline set: stays inline when the result fits on its line, else expands.
-        let indent = self.line_indent(set.syntax().text_range().start().into()).to_owned();
+        let indent = self
+            .line_indent(set.syntax().text_range().start().into())
+            .to_owned();
         let inner_indent = self.deeper(&indent);
         let single = self.render_binding(keys, expr, "");
         let line_len = self.line_length_at(set.syntax().text_range().start().into());
-        if !single.contains('\n') && (line_len + single.len() + 1 <= WIDTH || line_len > WIDTH) {
+        if !single.contains('\n') && (line_len + single.len() < WIDTH || line_len > WIDTH) {
             let offset = match &anchor {
                 Some(a) => usize::from(a.text_range().end()),
                 None => open,
@@ -295,7 +314,11 @@ impl<'a> Editor<'a> {
             return;
         }
         let new = self.render_binding(keys, expr, &inner_indent);
-        let rec = if set.rec_token().is_some() { "rec {" } else { "{" };
+        let rec = if set.rec_token().is_some() {
+            "rec {"
+        } else {
+            "{"
+        };
         self.expand(set.syntax(), anchor.as_ref(), new, rec.to_owned(), "}");
     }
 
@@ -309,7 +332,12 @@ impl<'a> Editor<'a> {
 
     /// Inserts `expr` into `list` after `after` (default: the last element; `Some(None)`
     /// means the very start).
-    pub fn insert_item(&mut self, list: &ast::List, after: Option<Option<&SyntaxNode>>, expr: &Expr) {
+    pub fn insert_item(
+        &mut self,
+        list: &ast::List,
+        after: Option<Option<&SyntaxNode>>,
+        expr: &Expr,
+    ) {
         let items: Vec<SyntaxNode> = list.items().map(|i| i.syntax().clone()).collect();
         let anchor: Option<SyntaxNode> = match after {
             Some(a) => a.cloned(),
@@ -325,14 +353,17 @@ impl<'a> Editor<'a> {
                 Some(a) => {
                     let end: usize = a.text_range().end().into();
                     let offset = self.end_of_trivia_line(end).unwrap_or(end);
-                    (offset, self.line_indent(a.text_range().start().into()).to_owned())
+                    (
+                        offset,
+                        self.line_indent(a.text_range().start().into()).to_owned(),
+                    )
                 }
                 None => {
                     let offset = self.end_of_trivia_line(open).unwrap_or(open);
                     let indent = match items.first() {
-                        Some(first) if self.starts_line(first.text_range().start().into()) => {
-                            self.line_indent(first.text_range().start().into()).to_owned()
-                        }
+                        Some(first) if self.starts_line(first.text_range().start().into()) => self
+                            .line_indent(first.text_range().start().into())
+                            .to_owned(),
                         _ => {
                             let close: usize = list
                                 .r_brack_token()
@@ -348,13 +379,15 @@ impl<'a> Editor<'a> {
             self.insert(offset, format!("\n{indent}{text}"));
             return;
         }
-        let indent = self.line_indent(list.syntax().text_range().start().into()).to_owned();
+        let indent = self
+            .line_indent(list.syntax().text_range().start().into())
+            .to_owned();
         let single = self.render_item(expr, "");
         let line_len = self.line_length_at(list.syntax().text_range().start().into());
         // Inline lists stay inline when the element fits, when the author's line is already
         // past the width (a one-line style), or when the list is empty (`[ ]` is kept as the
         // author wrote it so that removing the element gives it back).
-        let stays_inline = line_len + single.len() + 1 <= WIDTH || line_len > WIDTH || items.is_empty();
+        let stays_inline = line_len + single.len() < WIDTH || line_len > WIDTH || items.is_empty();
         if !single.contains('\n') && stays_inline {
             let offset = match &anchor {
                 Some(a) => usize::from(a.text_range().end()),
@@ -411,7 +444,9 @@ impl<'a> Editor<'a> {
             ("{", "}")
         };
         let rec = if container.kind() == SyntaxKind::NODE_ATTR_SET
-            && container.first_token().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_REC)
+            && container
+                .first_token()
+                .is_some_and(|t| t.kind() == SyntaxKind::TOKEN_REC)
         {
             "rec "
         } else {
@@ -437,7 +472,9 @@ impl<'a> Editor<'a> {
 
     /// Replaces an expression node with `expr`, laid out where the node starts.
     pub fn replace_expr(&mut self, node: &SyntaxNode, expr: &Expr) {
-        let indent = self.line_indent(node.text_range().start().into()).to_owned();
+        let indent = self
+            .line_indent(node.text_range().start().into())
+            .to_owned();
         let text = self.render(expr, &indent);
         self.replace(node.text_range(), text);
     }
@@ -618,7 +655,10 @@ mod tests {
 
     #[test]
     fn indent_units() {
-        assert_eq!(detect_indent_unit("{\n    a = {\n        b = 1;\n    };\n}\n"), "    ");
+        assert_eq!(
+            detect_indent_unit("{\n    a = {\n        b = 1;\n    };\n}\n"),
+            "    "
+        );
         assert_eq!(detect_indent_unit("{\n\ta = 1;\n}\n"), "\t");
         assert_eq!(detect_indent_unit("{ a = 1; }"), "  ");
     }

@@ -11,7 +11,7 @@ use rnix::ast::{self, HasEntry};
 use rnix::SyntaxNode;
 use rowan::ast::AstNode;
 
-use crate::diag::{Diagnostic, Position};
+use crate::diag::{Diagnostic, Position, Result};
 use crate::nix::resolve::{self, binding_keys, lookup, static_string, unwrap, Lookup};
 
 /// A parsed file and where it came from.
@@ -82,7 +82,9 @@ pub enum EntrySource {
         rev: String,
     },
     /// Something else; the text of the `src` value.
-    Other { expr: String },
+    Other {
+        expr: String,
+    },
     /// No `src` is overridden.
     None,
 }
@@ -106,13 +108,22 @@ impl Flake {
     }
 
     /// Parses `text`; refuses files with syntax errors.
-    pub fn parse(path: &Path, text: &str) -> Result<Flake, Diagnostic> {
+    pub fn parse(path: &Path, text: &str) -> Result<Flake> {
         if let Err(e) = crate::nix::check_syntax(text) {
             let d = match e.position {
-                Some(p) => Diagnostic::at(path, text, p, format!("the file does not parse: {}", e.message)),
-                None => Diagnostic::in_file(path, format!("the file does not parse: {}", e.message)),
+                Some(p) => Diagnostic::at(
+                    path,
+                    text,
+                    p,
+                    format!("the file does not parse: {}", e.message),
+                ),
+                None => {
+                    Diagnostic::in_file(path, format!("the file does not parse: {}", e.message))
+                }
             };
-            return Err(d.with_help("fix the syntax error first; nixgen edits only files that parse"));
+            return fail(
+                d.with_help("fix the syntax error first; nixgen edits only files that parse"),
+            );
         }
         let root = rnix::Root::parse(text).tree();
         let expr = root
@@ -121,8 +132,9 @@ impl Flake {
         let top = match unwrap(expr.clone(), true) {
             ast::Expr::AttrSet(s) => s,
             other => {
-                let position = Position::of_offset(text, other.syntax().text_range().start().into());
-                return Err(Diagnostic::at(path, text, position, "the file is not an attribute set")
+                let position =
+                    Position::of_offset(text, other.syntax().text_range().start().into());
+                return fail(Diagnostic::at(path, text, position, "the file is not an attribute set")
                     .with_help("nixgen edits flakes (`{ inputs = ...; outputs = ...; }`) and NixOS module files"));
             }
         };
@@ -160,25 +172,28 @@ impl Flake {
     }
 
     /// The `outputs` function.
-    pub fn outputs(&self) -> Result<ast::Lambda, Diagnostic> {
+    pub fn outputs(&self) -> Result<ast::Lambda> {
         match lookup(&self.top, &["outputs"]) {
             Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
                 ast::Expr::Lambda(l) => Ok(l),
-                other => Err(self.opaque(
+                other => fail(self.opaque(
                     other.syntax(),
                     "`outputs` is not written as a function here",
                     "write `outputs = { self, nixpkgs, nixos-flake, ... }@inputs: { ... };`",
                 )),
             },
-            l @ Lookup::Opaque { .. } => Err(self.refuse(&l, "`outputs`")),
-            _ => Err(Diagnostic::in_file(&self.path, "the flake has no `outputs`")
-                .with_help("a configuration flake needs `outputs = { self, nixpkgs, ... }: { ... };`")),
+            l @ Lookup::Opaque { .. } => fail(self.refuse(&l, "`outputs`")),
+            _ => fail(
+                Diagnostic::in_file(&self.path, "the flake has no `outputs`").with_help(
+                    "a configuration flake needs `outputs = { self, nixpkgs, ... }: { ... };`",
+                ),
+            ),
         }
     }
 
     /// Every configuration, in file order. A module file is one configuration named after
     /// the file.
-    pub fn configurations(&self) -> Result<Vec<Config>, Diagnostic> {
+    pub fn configurations(&self) -> Result<Vec<Config>> {
         if !self.is_flake() {
             let mut config = Config {
                 name: self
@@ -191,7 +206,11 @@ impl Flake {
                 module_lists: Vec::new(),
                 inline_modules: Vec::new(),
             };
-            let item = self.root.expr().map(|e| e.syntax().clone()).unwrap_or_else(|| self.top.syntax().clone());
+            let item = self
+                .root
+                .expr()
+                .map(|e| e.syntax().clone())
+                .unwrap_or_else(|| self.top.syntax().clone());
             let lambda = self.root.expr().and_then(|e| match unwrap_parens(e) {
                 ast::Expr::Lambda(l) => Some(l),
                 _ => None,
@@ -207,7 +226,7 @@ impl Flake {
         let outputs = self.outputs()?;
         let body = outputs.body().map(|b| unwrap(b, false));
         let Some(ast::Expr::AttrSet(body)) = body else {
-            return Err(self.opaque(
+            return fail(self.opaque(
                 outputs.syntax(),
                 "the body of `outputs` is not an attribute set",
                 "nixgen edits `outputs = { ... }: { nixosConfigurations.<name> = ...; }`",
@@ -218,7 +237,7 @@ impl Flake {
             Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
                 ast::Expr::AttrSet(set) => {
                     if let Some(i) = set.inherits().next() {
-                        return Err(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
+                        return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
                     }
                     for b in set.attrpath_values() {
                         let keys = binding_keys(&b).ok_or_else(|| {
@@ -230,7 +249,7 @@ impl Flake {
                     }
                 }
                 other => {
-                    return Err(self.opaque(
+                    return fail(self.opaque(
                         other.syntax(),
                         "`nixosConfigurations` is not written as an attribute set here",
                         "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file",
@@ -245,16 +264,16 @@ impl Flake {
                     }
                 }
             }
-            l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`nixosConfigurations`")),
+            l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixosConfigurations`")),
             Lookup::Missing { .. } => {
                 // A dynamic key may hide the configurations.
                 if let Some(b) = body.attrpath_values().find(|b| binding_keys(b).is_none()) {
-                    return Err(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
+                    return fail(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
                 }
             }
         }
         if bindings.is_empty() {
-            return Err(Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
+            return fail(Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
                 .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"));
         }
         bindings
@@ -263,10 +282,15 @@ impl Flake {
             .collect()
     }
 
-    fn config(&self, name: String, binding: ast::AttrpathValue, value: ast::Expr) -> Result<Config, Diagnostic> {
+    fn config(
+        &self,
+        name: String,
+        binding: ast::AttrpathValue,
+        value: ast::Expr,
+    ) -> Result<Config> {
         let call = unwrap(value.clone(), false);
         let ast::Expr::Apply(apply) = &call else {
-            return Err(self.opaque(
+            return fail(self.opaque(
                 value.syntax(),
                 &format!("configuration `{name}` is not a `nixosSystem {{ ... }}` call"),
                 "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
@@ -274,7 +298,7 @@ impl Flake {
         };
         let args = apply.argument().map(|a| unwrap(a, false));
         let Some(ast::Expr::AttrSet(args)) = args else {
-            return Err(self.opaque(
+            return fail(self.opaque(
                 apply.syntax(),
                 &format!("the arguments of configuration `{name}` are not an attribute set"),
                 "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
@@ -292,15 +316,18 @@ impl Flake {
                 let mut opaque = Vec::new();
                 collect_lists(value, &mut config.module_lists, &mut opaque);
                 if config.module_lists.is_empty() {
-                    let node = opaque.first().cloned().unwrap_or_else(|| args.syntax().clone());
-                    return Err(self.opaque(
+                    let node = opaque
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| args.syntax().clone());
+                    return fail(self.opaque(
                         &node,
                         "`modules` is not a list written in this file",
                         "write `modules = [ ... ];` (or `shared ++ [ ... ]`) so nixgen has a list to edit",
                     ));
                 }
             }
-            l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`modules`")),
+            l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`modules`")),
             _ => {}
         }
         for list in &config.module_lists {
@@ -325,20 +352,23 @@ impl Flake {
 
     /// The configuration called `wanted`, or the only one; with several and no name, an error
     /// that lists them.
-    pub fn select(&self, wanted: Option<&str>) -> Result<Config, Diagnostic> {
+    pub fn select(&self, wanted: Option<&str>) -> Result<Config> {
         let configs = self.configurations()?;
         let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
         match wanted {
             Some(w) => configs.into_iter().find(|c| c.name == w).ok_or_else(|| {
                 Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
                     .with_help(format!("configurations here: {}", names.join(", ")))
+                    .into()
             }),
             None if configs.len() == 1 => Ok(configs.into_iter().next().expect("one")),
-            None => Err(Diagnostic::in_file(
-                &self.path,
-                format!("the flake has {} configurations", configs.len()),
-            )
-            .with_help(format!("pick one with --config: {}", names.join(", ")))),
+            None => fail(
+                Diagnostic::in_file(
+                    &self.path,
+                    format!("the flake has {} configurations", configs.len()),
+                )
+                .with_help(format!("pick one with --config: {}", names.join(", "))),
+            ),
         }
     }
 
@@ -346,13 +376,13 @@ impl Flake {
     pub fn overlays_list(
         &self,
         config: &Config,
-    ) -> Result<Option<(InlineModule, ast::AttrpathValue, ast::List)>, Diagnostic> {
+    ) -> Result<Option<(InlineModule, ast::AttrpathValue, ast::List)>> {
         for module in &config.inline_modules {
             match lookup(&module.set, &["nixpkgs", "overlays"]) {
                 Lookup::Found { value, binding } => {
                     return match unwrap_parens(value.clone()) {
                         ast::Expr::List(list) => Ok(Some((module.clone(), binding, list))),
-                        other => Err(self.opaque(
+                        other => fail(self.opaque(
                             other.syntax(),
                             "`nixpkgs.overlays` is not a list literal (it is built with `++`, \
                              imported, or a variable)",
@@ -361,7 +391,7 @@ impl Flake {
                         )),
                     };
                 }
-                l @ Lookup::Opaque { .. } => return Err(self.refuse(&l, "`nixpkgs.overlays`")),
+                l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixpkgs.overlays`")),
                 _ => {}
             }
         }
@@ -403,21 +433,40 @@ impl Flake {
     /// form).
     fn describe_override(&self, value: &ast::Expr) -> (EntrySource, bool) {
         let ast::Expr::Apply(apply) = unwrap_parens(value.clone()) else {
-            return (EntrySource::Other { expr: value.syntax().text().to_string() }, false);
+            return (
+                EntrySource::Other {
+                    expr: value.syntax().text().to_string(),
+                },
+                false,
+            );
         };
         let is_override = apply
             .lambda()
             .is_some_and(|f| f.syntax().text().to_string().ends_with("overrideAttrs"));
         let Some(arg) = apply.argument().filter(|_| is_override) else {
-            return (EntrySource::Other { expr: value.syntax().text().to_string() }, false);
+            return (
+                EntrySource::Other {
+                    expr: value.syntax().text().to_string(),
+                },
+                false,
+            );
         };
         let set = match unwrap(arg, true) {
             ast::Expr::AttrSet(s) => s,
             // `finalAttrs: prev: { ... }` unwraps through both lambdas above.
-            other => return (EntrySource::Other { expr: other.syntax().text().to_string() }, false),
+            other => {
+                return (
+                    EntrySource::Other {
+                        expr: other.syntax().text().to_string(),
+                    },
+                    false,
+                )
+            }
         };
         let clears = match lookup(&set, &["patches"]) {
-            Lookup::Found { value, .. } => matches!(unwrap_parens(value), ast::Expr::List(l) if l.items().next().is_none()),
+            Lookup::Found { value, .. } => {
+                matches!(unwrap_parens(value), ast::Expr::List(l) if l.items().next().is_none())
+            }
             _ => false,
         };
         let source = match lookup(&set, &["src"]) {
@@ -432,7 +481,10 @@ impl Flake {
         match &value {
             ast::Expr::Ident(i) => {
                 let name = i.syntax().text().to_string();
-                EntrySource::Input { url: self.input_url(&name), input: name }
+                EntrySource::Input {
+                    url: self.input_url(&name),
+                    input: name,
+                }
             }
             ast::Expr::Select(s) => {
                 let keys: Vec<String> = s
@@ -440,14 +492,25 @@ impl Flake {
                     .map(|p| p.attrs().filter_map(|a| resolve::attr_name(&a)).collect())
                     .unwrap_or_default();
                 match (s.expr(), keys.as_slice()) {
-                    (Some(ast::Expr::Ident(_)), [input]) | (Some(ast::Expr::Ident(_)), [input, _]) if keys.len() == 1 || keys[1] == "outPath" => {
-                        EntrySource::Input { url: self.input_url(input), input: input.clone() }
+                    (Some(ast::Expr::Ident(_)), [input])
+                    | (Some(ast::Expr::Ident(_)), [input, _])
+                        if keys.len() == 1 || keys[1] == "outPath" =>
+                    {
+                        EntrySource::Input {
+                            url: self.input_url(input),
+                            input: input.clone(),
+                        }
                     }
-                    _ => EntrySource::Other { expr: value.syntax().text().to_string() },
+                    _ => EntrySource::Other {
+                        expr: value.syntax().text().to_string(),
+                    },
                 }
             }
             ast::Expr::Apply(apply) => {
-                let f = apply.lambda().map(|f| f.syntax().text().to_string()).unwrap_or_default();
+                let f = apply
+                    .lambda()
+                    .map(|f| f.syntax().text().to_string())
+                    .unwrap_or_default();
                 let args = apply.argument().map(|a| unwrap(a, false));
                 let field = |name: &str| -> String {
                     match &args {
@@ -462,14 +525,25 @@ impl Flake {
                     }
                 };
                 if f.ends_with("fetchFromGitHub") {
-                    EntrySource::Github { owner: field("owner"), repo: field("repo"), rev: field("rev") }
+                    EntrySource::Github {
+                        owner: field("owner"),
+                        repo: field("repo"),
+                        rev: field("rev"),
+                    }
                 } else if f.ends_with("fetchgit") || f.ends_with("fetchGit") {
-                    EntrySource::Git { url: field("url"), rev: field("rev") }
+                    EntrySource::Git {
+                        url: field("url"),
+                        rev: field("rev"),
+                    }
                 } else {
-                    EntrySource::Other { expr: value.syntax().text().to_string() }
+                    EntrySource::Other {
+                        expr: value.syntax().text().to_string(),
+                    }
                 }
             }
-            _ => EntrySource::Other { expr: value.syntax().text().to_string() },
+            _ => EntrySource::Other {
+                expr: value.syntax().text().to_string(),
+            },
         }
     }
 
@@ -494,6 +568,11 @@ impl Flake {
             .map(|t| t.text().to_owned())
             .collect()
     }
+}
+
+/// Errors as values: a diagnostic becomes the crate's failure type.
+fn fail<T>(d: Diagnostic) -> Result<T> {
+    Err(d.into())
 }
 
 /// The body set of `final: prev: { ... }` (any argument names, through parentheses and
@@ -526,10 +605,12 @@ fn contains_mk_if(item: &ast::Expr) -> bool {
     item.syntax()
         .descendants()
         .filter_map(ast::Apply::cast)
-        .any(|a| a.lambda().is_some_and(|f| {
-            let t = f.syntax().text().to_string();
-            t.starts_with("mkIf") || t.contains(".mkIf")
-        }))
+        .any(|a| {
+            a.lambda().is_some_and(|f| {
+                let t = f.syntax().text().to_string();
+                t.starts_with("mkIf") || t.contains(".mkIf")
+            })
+        })
 }
 
 /// The literal lists of a `modules` value: `[ ... ]`, or the list operands of `++`.

@@ -28,12 +28,20 @@ pub struct OverlayRequest {
 }
 
 fn internal(path: &Path, e: crate::nix::SyntaxError) -> Diagnostic {
-    Diagnostic::in_file(path, format!("internal error: the edit would not parse ({e}); nothing was written"))
-        .with_help("please report this with the file")
+    Diagnostic::in_file(
+        path,
+        format!("internal error: the edit would not parse ({e}); nothing was written"),
+    )
+    .with_help("please report this with the file")
 }
 
 /// Adds `request` to configuration `config` of the file.
-pub fn add(path: &Path, text: &str, config: Option<&str>, request: &OverlayRequest) -> Result<String> {
+pub fn add(
+    path: &Path,
+    text: &str,
+    config: Option<&str>,
+    request: &OverlayRequest,
+) -> Result<String> {
     let flake = Flake::parse(path, text)?;
     let config = flake.select(config)?;
     if request.input.is_some() && !flake.is_flake() {
@@ -143,10 +151,21 @@ fn add_entry(
     });
     if let Some((item, body)) = grouped.last() {
         let existing = bindings.iter().find(|b| &b.element == item.syntax());
-        let scope = existing.map(|b| scope_of(b, scope)).unwrap_or_else(|| scope.clone());
-        ed.insert_binding(&body, None, std::slice::from_ref(&entry.package), &entry.value(&scope));
+        let scope = existing
+            .map(|b| scope_of(b, scope))
+            .unwrap_or_else(|| scope.clone());
+        ed.insert_binding(
+            &body,
+            None,
+            std::slice::from_ref(&entry.package),
+            &entry.value(&scope),
+        );
     } else {
-        ed.insert_item(list, None, &OverlayEntry::overlay_of(std::slice::from_ref(entry), scope));
+        ed.insert_item(
+            list,
+            None,
+            &OverlayEntry::overlay_of(std::slice::from_ref(entry), scope),
+        );
     }
 }
 
@@ -170,8 +189,11 @@ fn create_overlays(
         Some(module) => insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value),
         None => {
             let list = config.module_lists.last().ok_or_else(|| {
-                Diagnostic::in_file(&flake.path, "the configuration has no `modules` list to add an overlay to")
-                    .with_help("add `modules = [ ... ];` to the nixosSystem call")
+                Diagnostic::in_file(
+                    &flake.path,
+                    "the configuration has no `modules` list to add an overlay to",
+                )
+                .with_help("add `modules = [ ... ];` to the nixosSystem call")
             })?;
             let module = Expr::Attrs(vec![Entry::Binding(
                 vec!["nixpkgs".into(), "overlays".into()],
@@ -185,7 +207,13 @@ fn create_overlays(
 
 /// Inserts `path = value;` into `set` where the path is missing (following nested sets the
 /// path already has).
-pub fn insert_setting(flake: &Flake, ed: &mut Editor, set: &ast::AttrSet, path: &[&str], value: &Expr) -> Result<()> {
+pub fn insert_setting(
+    flake: &Flake,
+    ed: &mut Editor,
+    set: &ast::AttrSet,
+    path: &[&str],
+    value: &Expr,
+) -> Result<()> {
     match lookup(set, path) {
         Lookup::Missing { set, depth, anchor } => {
             let keys: Vec<String> = path[depth..].iter().map(|s| (*s).to_owned()).collect();
@@ -235,7 +263,8 @@ pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result
                     }
                     Lookup::Missing { set, depth, anchor } => {
                         let path = ["inputs", input.name.as_str(), k];
-                        let keys: Vec<String> = path[depth..].iter().map(|s| (*s).to_owned()).collect();
+                        let keys: Vec<String> =
+                            path[depth..].iter().map(|s| (*s).to_owned()).collect();
                         ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &keys, &v);
                     }
                     l => return Err(flake.refuse(&l, &format!("input `{}`", input.name)).into()),
@@ -259,12 +288,17 @@ fn dotted_input_style(flake: &Flake) -> bool {
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
     let mut nested = false;
     for b in &bindings {
-        let Some(keys) = binding_keys(b) else { continue };
+        let Some(keys) = binding_keys(b) else {
+            continue;
+        };
         let keys: Vec<&String> = keys.iter().skip_while(|k| *k == "inputs").collect();
         match keys.as_slice() {
             [name, _field] => *counts.entry((*name).clone()).or_default() += 1,
             [_name] => {
-                nested |= matches!(b.value().map(|v| unwrap(v, false)), Some(ast::Expr::AttrSet(_)))
+                nested |= matches!(
+                    b.value().map(|v| unwrap(v, false)),
+                    Some(ast::Expr::AttrSet(_))
+                )
             }
             _ => {}
         }
@@ -311,20 +345,30 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
             if comma {
                 let comma_end = last_end + after_last.find(',').expect("comma seen") + 1;
                 let insert = if multi_line {
-                    format!("\n{}{name},", ed.line_indent(last.syntax().text_range().start().into()))
+                    format!(
+                        "\n{}{name},",
+                        ed.line_indent(last.syntax().text_range().start().into())
+                    )
                 } else {
                     format!(" {name},")
                 };
                 ed.insert(comma_end, insert);
             } else if multi_line {
-                let indent = ed.line_indent(last.syntax().text_range().start().into()).to_owned();
+                let indent = ed
+                    .line_indent(last.syntax().text_range().start().into())
+                    .to_owned();
                 ed.insert(last_end, format!(",\n{indent}{name}"));
             } else {
                 ed.insert(last_end, format!(", {name}"));
             }
             Ok(bind)
         }
-        None => Err(flake.error_at(outputs.syntax(), "cannot read the outputs function's parameter").into()),
+        None => Err(flake
+            .error_at(
+                outputs.syntax(),
+                "cannot read the outputs function's parameter",
+            )
+            .into()),
     }
 }
 
@@ -368,15 +412,27 @@ pub fn remove_binding(
         return target.element.clone();
     }
     // The list would be empty: remove `nixpkgs.overlays`, and the module if nothing is left.
-    let holder = overlays.syntax().parent().expect("a binding has a parent set");
+    let holder = overlays
+        .syntax()
+        .parent()
+        .expect("a binding has a parent set");
     let siblings = holder
         .children()
-        .filter(|n| matches!(n.kind(), rnix::SyntaxKind::NODE_ATTRPATH_VALUE | rnix::SyntaxKind::NODE_INHERIT))
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                rnix::SyntaxKind::NODE_ATTRPATH_VALUE | rnix::SyntaxKind::NODE_INHERIT
+            )
+        })
         .count();
     let holder_comments = holder
         .children_with_tokens()
         .any(|t| t.kind() == rnix::SyntaxKind::TOKEN_COMMENT);
-    if siblings == 1 && !holder_comments && &holder == module.set.syntax() && module.lambda.is_none() {
+    if siblings == 1
+        && !holder_comments
+        && &holder == module.set.syntax()
+        && module.lambda.is_none()
+    {
         if let Some(modules) = module.item.parent() {
             ed.remove_from(&modules, &module.item);
             return module.item.clone();
@@ -388,7 +444,12 @@ pub fn remove_binding(
 
 /// Removes input `name` (and its pattern entry) when it is a `flake = false` input that
 /// nothing outside `removed` refers to.
-pub fn remove_unused_input(flake: &Flake, ed: &mut Editor, name: &str, removed: &SyntaxNode) -> Result<()> {
+pub fn remove_unused_input(
+    flake: &Flake,
+    ed: &mut Editor,
+    name: &str,
+    removed: &SyntaxNode,
+) -> Result<()> {
     let is_source = matches!(
         lookup(&flake.top, &["inputs", name, "flake"]),
         Lookup::Found { value, .. } if value.syntax().text() == "false"
@@ -435,11 +496,17 @@ pub fn remove_unused_input(flake: &Flake, ed: &mut Editor, name: &str, removed: 
         if after.trim_start().starts_with(',') {
             end += after.find(',').expect("comma seen") + 1;
             let before = text[..start].trim_end().len();
-            ed.replace(rnix::TextRange::new((before as u32).into(), (end as u32).into()), String::new());
+            ed.replace(
+                rnix::TextRange::new((before as u32).into(), (end as u32).into()),
+                String::new(),
+            );
         } else {
             let before = text[..start].trim_end();
             let before = before.strip_suffix(',').unwrap_or(before).len();
-            ed.replace(rnix::TextRange::new((before as u32).into(), (end as u32).into()), String::new());
+            ed.replace(
+                rnix::TextRange::new((before as u32).into(), (end as u32).into()),
+                String::new(),
+            );
         }
     }
     Ok(())
@@ -467,7 +534,11 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
     for c in &configs {
         if let Some((_, _, list)) = flake.overlays_list(c)? {
             for b in flake.overlay_bindings(&list) {
-                let line = crate::diag::Position::of_offset(text, b.binding.syntax().text_range().start().into()).line;
+                let line = crate::diag::Position::of_offset(
+                    text,
+                    b.binding.syntax().text_range().start().into(),
+                )
+                .line;
                 rows.push(ListedOverlay {
                     config: c.name.clone(),
                     package: b.package.clone(),

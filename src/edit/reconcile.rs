@@ -45,9 +45,11 @@ struct Run<'f, 'e> {
 pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Result<Reconciled> {
     let flake = Flake::parse(path, old)?;
     if !flake.is_flake() {
-        return Err(Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
-            .with_help("write the flake with -o FILE, or move this file away")
-            .into());
+        return Err(
+            Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
+                .with_help("write the flake with -o FILE, or move this file away")
+                .into(),
+        );
     }
     let cp = &plan.configurations[0];
     let mut run = Run {
@@ -85,8 +87,11 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
         old.to_owned()
     } else {
         ed.finish().map_err(|e| {
-            Diagnostic::in_file(path, format!("internal error: the edit would not parse ({e}); nothing was written"))
-                .with_help("please report this with the file and the host description")
+            Diagnostic::in_file(
+                path,
+                format!("internal error: the edit would not parse ({e}); nothing was written"),
+            )
+            .with_help("please report this with the file and the host description")
         })?
     };
     Ok(Reconciled {
@@ -128,7 +133,9 @@ impl Run<'_, '_> {
     }
 
     fn system(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
-        let Some(args) = &config.args else { return Ok(()) };
+        let Some(args) = &config.args else {
+            return Ok(());
+        };
         let wanted = Expr::str(&cp.system);
         match lookup(args, &["system"]) {
             Lookup::Found { value, .. } => {
@@ -137,7 +144,9 @@ impl Run<'_, '_> {
                 }
                 Ok(())
             }
-            Lookup::Missing { .. } => insert_setting(self.flake, &mut self.ed, args, &["system"], &wanted),
+            Lookup::Missing { .. } => {
+                insert_setting(self.flake, &mut self.ed, args, &["system"], &wanted)
+            }
             l => Err(self.flake.refuse(&l, "`system`").into()),
         }
     }
@@ -153,14 +162,20 @@ impl Run<'_, '_> {
             .flat_map(|l| l.items().map(move |i| (l.clone(), i)))
             .collect();
         let Some(first_list) = config.module_lists.first() else {
-            return Err(Diagnostic::in_file(&self.flake.path, format!("configuration `{}` has no `modules` list", cp.name))
-                .with_help("add `modules = [ ];` to its nixosSystem call")
-                .into());
+            return Err(Diagnostic::in_file(
+                &self.flake.path,
+                format!("configuration `{}` has no `modules` list", cp.name),
+            )
+            .with_help("add `modules = [ ];` to its nixosSystem call")
+            .into());
         };
         let mut anchor: Option<(ast::List, SyntaxNode)> = None;
         for module in &cp.modules {
             let printed = module.print();
-            match items.iter().find(|(_, i)| same_code(&i.syntax().text().to_string(), &printed)) {
+            match items
+                .iter()
+                .find(|(_, i)| same_code(&i.syntax().text().to_string(), &printed))
+            {
                 Some((list, item)) => anchor = Some((list.clone(), item.syntax().clone())),
                 None => match &anchor {
                     Some((list, node)) => self.ed.insert_item(list, Some(Some(node)), module),
@@ -194,7 +209,10 @@ impl Run<'_, '_> {
             match lookup(&module.set, path) {
                 Lookup::Missing { .. } => continue,
                 l @ Lookup::Opaque { .. } => {
-                    return Err(self.flake.refuse(&l, &format!("`{}`", path.join("."))).into())
+                    return Err(self
+                        .flake
+                        .refuse(&l, &format!("`{}`", path.join(".")))
+                        .into())
                 }
                 l => return Ok(Some((module.clone(), l))),
             }
@@ -206,13 +224,23 @@ impl Run<'_, '_> {
         for setting in &cp.settings {
             let path: Vec<&str> = setting.path.iter().map(String::as_str).collect();
             match self.find(config, &path)? {
-                Some((module, found)) => self.reconcile_value(&module, &path, found, &setting.value)?,
+                Some((module, found)) => {
+                    self.reconcile_value(&module, &path, found, &setting.value)?
+                }
                 None => insert_setting(self.flake, &mut self.ed, &main.set, &path, &setting.value)?,
             }
         }
         // Owned options the plan no longer sets.
-        for single in [&["networking", "hostName"][..], &["nixos-flake", "user"], &["nixos-flake", "controller", "enable"]] {
-            if cp.settings.iter().any(|s| s.path.iter().map(String::as_str).eq(single.iter().copied())) {
+        for single in [
+            &["networking", "hostName"][..],
+            &["nixos-flake", "user"],
+            &["nixos-flake", "controller", "enable"],
+        ] {
+            if cp
+                .settings
+                .iter()
+                .any(|s| s.path.iter().map(String::as_str).eq(single.iter().copied()))
+            {
                 continue;
             }
             if let Some((_, found)) = self.find(config, single)? {
@@ -222,9 +250,10 @@ impl Run<'_, '_> {
         for kind in ["shares", "storage"] {
             for module in &config.inline_modules {
                 for (mount, node) in entries_under(&module.set, &["nixos-flake", kind]) {
-                    let planned = cp.settings.iter().any(|s| {
-                        s.path.len() == 3 && s.path[1] == kind && s.path[2] == mount
-                    });
+                    let planned = cp
+                        .settings
+                        .iter()
+                        .any(|s| s.path.len() == 3 && s.path[1] == kind && s.path[2] == mount);
                     if !planned {
                         self.note(format!("nixos-flake.{kind}.\"{mount}\""));
                         if self.prune {
@@ -250,24 +279,41 @@ impl Run<'_, '_> {
     }
 
     /// Brings one found value in line: attribute sets field by field, anything else whole.
-    fn reconcile_value(&mut self, module: &InlineModule, path: &[&str], found: Lookup, wanted: &Expr) -> Result<()> {
+    fn reconcile_value(
+        &mut self,
+        module: &InlineModule,
+        path: &[&str],
+        found: Lookup,
+        wanted: &Expr,
+    ) -> Result<()> {
         match (found, wanted) {
             (found @ (Lookup::Found { .. } | Lookup::Scattered(_)), Expr::Attrs(fields))
                 if is_set_like(&found) =>
             {
                 let mut planned: Vec<&str> = Vec::new();
                 for entry in fields {
-                    let Entry::Binding(keys, value) = entry else { continue };
+                    let Entry::Binding(keys, value) = entry else {
+                        continue;
+                    };
                     let mut sub: Vec<&str> = path.to_vec();
                     sub.extend(keys.iter().map(String::as_str));
                     planned.push(keys[0].as_str());
                     match lookup(&module.set, &sub) {
                         Lookup::Missing { set, depth, anchor } => {
-                            let rest: Vec<String> = sub[depth..].iter().map(|s| (*s).to_owned()).collect();
-                            self.ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &rest, value);
+                            let rest: Vec<String> =
+                                sub[depth..].iter().map(|s| (*s).to_owned()).collect();
+                            self.ed.insert_binding(
+                                &set,
+                                anchor.as_ref().map(|a| a.syntax()),
+                                &rest,
+                                value,
+                            );
                         }
                         l @ Lookup::Opaque { .. } => {
-                            return Err(self.flake.refuse(&l, &format!("`{}`", sub.join("."))).into())
+                            return Err(self
+                                .flake
+                                .refuse(&l, &format!("`{}`", sub.join(".")))
+                                .into())
                         }
                         l => self.reconcile_value(module, &sub, l, value)?,
                     }
@@ -295,7 +341,12 @@ impl Run<'_, '_> {
                 let keys: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
                 let set = first.syntax().parent().and_then(ast::AttrSet::cast);
                 if let Some(set) = set {
-                    self.ed.insert_binding(&set, Some(first.syntax()), &keys[keys.len() - path.len()..], wanted);
+                    self.ed.insert_binding(
+                        &set,
+                        Some(first.syntax()),
+                        &keys[keys.len() - path.len()..],
+                        wanted,
+                    );
                     bindings.iter().for_each(|b| self.ed.remove(b.syntax()));
                 }
                 Ok(())
@@ -304,16 +355,31 @@ impl Run<'_, '_> {
         }
     }
 
-    fn overlays(&mut self, config: &Config, main: &InlineModule, cp: &ConfigPlan, scope: &OverlayScope) -> Result<()> {
+    fn overlays(
+        &mut self,
+        config: &Config,
+        main: &InlineModule,
+        cp: &ConfigPlan,
+        scope: &OverlayScope,
+    ) -> Result<()> {
         let default = Expr::path_of("nixos-flake.overlays.default");
         let Some((_, _, list)) = self.flake.overlays_list(config)? else {
             let mut items = vec![Item::Expr(default)];
             if !cp.overlays.is_empty() {
                 items.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
             }
-            return insert_setting(self.flake, &mut self.ed, &main.set, &["nixpkgs", "overlays"], &Expr::List(items));
+            return insert_setting(
+                self.flake,
+                &mut self.ed,
+                &main.set,
+                &["nixpkgs", "overlays"],
+                &Expr::List(items),
+            );
         };
-        if !list.items().any(|i| same_code(&i.syntax().text().to_string(), &default.print())) {
+        if !list
+            .items()
+            .any(|i| same_code(&i.syntax().text().to_string(), &default.print()))
+        {
             self.ed.insert_item(&list, Some(None), &default);
         }
         let bindings = self.flake.overlay_bindings(&list);
@@ -339,16 +405,25 @@ impl Run<'_, '_> {
                 .map(|b| b.body.clone())
                 .find(|body| {
                     body.attrpath_values().all(|bv| {
-                        binding_keys(&bv).is_some_and(|k| cp.overlays.iter().any(|e| e.package == k[0]))
+                        binding_keys(&bv)
+                            .is_some_and(|k| cp.overlays.iter().any(|e| e.package == k[0]))
                     })
                 });
             match own {
                 Some(body) => {
                     for entry in &missing {
-                        self.ed.insert_binding(&body, None, std::slice::from_ref(&entry.package), &entry.value(scope));
+                        self.ed.insert_binding(
+                            &body,
+                            None,
+                            std::slice::from_ref(&entry.package),
+                            &entry.value(scope),
+                        );
                     }
                 }
-                None => self.ed.insert_item(&list, None, &OverlayEntry::overlay_of(&missing, scope)),
+                None => {
+                    self.ed
+                        .insert_item(&list, None, &OverlayEntry::overlay_of(&missing, scope))
+                }
             }
         }
         // Owned entries (`pkg = prev.pkg.overrideAttrs ...`) that the plan no longer has.
@@ -370,9 +445,10 @@ impl Run<'_, '_> {
                 if handled.contains(&b.element) {
                     continue;
                 }
-                let all_stale = b.body.attrpath_values().all(|bv| {
-                    stale.iter().any(|s| s.binding.syntax() == bv.syntax())
-                });
+                let all_stale = b
+                    .body
+                    .attrpath_values()
+                    .all(|bv| stale.iter().any(|s| s.binding.syntax() == bv.syntax()));
                 if all_stale {
                     self.ed.remove(&b.element);
                     handled.push(b.element.clone());
@@ -391,7 +467,13 @@ impl Run<'_, '_> {
                 return Ok(());
             }
             self.ensure_pkgs(main);
-            return insert_setting(self.flake, &mut self.ed, &main.set, &path, &cp.packages_expr());
+            return insert_setting(
+                self.flake,
+                &mut self.ed,
+                &main.set,
+                &path,
+                &cp.packages_expr(),
+            );
         };
         let Lookup::Found { value, .. } = found else {
             return Ok(());
@@ -447,20 +529,30 @@ impl Run<'_, '_> {
         match main.lambda.as_ref().and_then(|l| l.param()) {
             Some(ast::Param::Pattern(p)) => {
                 if let Some(open) = p.syntax().first_token() {
-                    self.ed.insert(open.text_range().end().into(), " pkgs,".into());
+                    self.ed
+                        .insert(open.text_range().end().into(), " pkgs,".into());
                 }
             }
             Some(ast::Param::IdentParam(_)) => {}
             None => {
                 let range = main.item.text_range();
-                self.ed.insert(range.start().into(), "({ pkgs, ... }: ".into());
+                self.ed
+                    .insert(range.start().into(), "({ pkgs, ... }: ".into());
                 self.ed.insert(range.end().into(), ")".into());
             }
         }
     }
 
-    fn new_inline_module(&mut self, config: &Config, cp: &ConfigPlan, scope: &OverlayScope) -> Result<()> {
-        let list = config.module_lists.last().expect("modules() checked a list exists");
+    fn new_inline_module(
+        &mut self,
+        config: &Config,
+        cp: &ConfigPlan,
+        scope: &OverlayScope,
+    ) -> Result<()> {
+        let list = config
+            .module_lists
+            .last()
+            .expect("modules() checked a list exists");
         let mut body: Vec<Entry> = cp
             .settings
             .iter()
@@ -470,7 +562,10 @@ impl Run<'_, '_> {
         if !cp.overlays.is_empty() {
             overlays.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
         }
-        body.push(Entry::Binding(vec!["nixpkgs".into(), "overlays".into()], Expr::List(overlays)));
+        body.push(Entry::Binding(
+            vec!["nixpkgs".into(), "overlays".into()],
+            Expr::List(overlays),
+        ));
         if !cp.packages.is_empty() {
             body.push(Entry::Binding(
                 vec!["environment".into(), "systemPackages".into()],
@@ -525,7 +620,9 @@ impl Run<'_, '_> {
 
 fn is_set_like(found: &Lookup) -> bool {
     match found {
-        Lookup::Found { value, .. } => matches!(unwrap(value.clone(), false), ast::Expr::AttrSet(_)),
+        Lookup::Found { value, .. } => {
+            matches!(unwrap(value.clone(), false), ast::Expr::AttrSet(_))
+        }
         Lookup::Scattered(_) => true,
         _ => false,
     }

@@ -81,14 +81,22 @@ pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<Document> {
         .with_help("save the file as UTF-8 text")
     })?;
     let root = yaml::parse(&text).map_err(|e| {
-        Diagnostic::at(path, &text, e.position, format!("invalid YAML: {}", e.message))
+        Diagnostic::at(
+            path,
+            &text,
+            e.position,
+            format!("invalid YAML: {}", e.message),
+        )
     })?;
     if root.as_map().is_none() {
         return Err(Diagnostic::at(
             path,
             &text,
             root.position,
-            format!("expected a map of keys at the top level, found {}", root.kind()),
+            format!(
+                "expected a map of keys at the top level, found {}",
+                root.kind()
+            ),
         )
         .with_help("start with `name:` and `backend:` (see `nixgen schema`)")
         .into());

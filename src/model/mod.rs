@@ -320,7 +320,10 @@ pub fn json_schema() -> serde_json::Value {
     let mut partial = host_def.clone();
     if let Some(p) = partial.as_object_mut() {
         p.remove("required");
-        p.insert("title".into(), "host description keys (all optional)".into());
+        p.insert(
+            "title".into(),
+            "host description keys (all optional)".into(),
+        );
         if let Some(props) = p.get_mut("properties").and_then(|x| x.as_object_mut()) {
             props.remove("name");
         }

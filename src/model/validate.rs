@@ -52,8 +52,12 @@ impl Checker<'_> {
 
     fn warn(&mut self, path: &[&str], message: impl Into<String>, help: impl Into<String>) {
         let position = self.node.key_position(path);
-        self.warnings
-            .push(self.doc.error_at(position, message).with_help(help).warning());
+        self.warnings.push(
+            self.doc
+                .error_at(position, message)
+                .with_help(help)
+                .warning(),
+        );
     }
 }
 
@@ -92,7 +96,11 @@ pub fn validate(
     let nixos_flake_url = resolve_flake_url(&mut c, &host.nixos_flake, &base, home.as_deref());
 
     check_unique(&mut c, "profiles", host.profiles.iter().map(|p| p.as_str()));
-    check_unique(&mut c, "testSuites", host.test_suites.iter().map(|p| p.as_str()));
+    check_unique(
+        &mut c,
+        "testSuites",
+        host.test_suites.iter().map(|p| p.as_str()),
+    );
 
     if let Some(user) = &host.user {
         if let Some(name) = &user.name {
@@ -115,7 +123,11 @@ pub fn validate(
                     );
                 }
             }
-            check_unique(&mut c, "user.extraGroups", groups.iter().map(String::as_str));
+            check_unique(
+                &mut c,
+                "user.extraGroups",
+                groups.iter().map(String::as_str),
+            );
         }
     }
 
@@ -294,7 +306,10 @@ fn check_mounts(c: &mut Checker, host: &Host) {
         } else if let Some(first) = devices.insert(&storage.device, mp) {
             c.error(
                 &["storage", mp, "device"],
-                format!("device `{}` is already mounted at `{first}`", storage.device),
+                format!(
+                    "device `{}` is already mounted at `{first}`",
+                    storage.device
+                ),
                 "a block device can back one mount point only",
             );
         }
@@ -350,7 +365,11 @@ fn check_overlays(
             .filter(|b| **b)
             .count();
         if forms != 1 {
-            let what = if forms == 0 { "no source" } else { "more than one source" };
+            let what = if forms == 0 {
+                "no source"
+            } else {
+                "more than one source"
+            };
             c.error(
                 &["overlays", pkg],
                 format!("overlay `{pkg}` has {what}"),
@@ -370,7 +389,11 @@ fn check_overlays(
             let name = input.clone().unwrap_or_else(|| format!("{pkg}-src"));
             if !is_identifier(&name) {
                 c.error(
-                    &["overlays", pkg, if input.is_some() { "input" } else { "src" }],
+                    &[
+                        "overlays",
+                        pkg,
+                        if input.is_some() { "input" } else { "src" },
+                    ],
                     format!("input name `{name}` is not a valid Nix identifier"),
                     "use letters, digits, `_`, `-` and `'`, starting with a letter",
                 );
@@ -386,7 +409,11 @@ fn check_overlays(
             }
             if let Some(first) = inputs.insert(name.clone(), pkg.clone()) {
                 c.error(
-                    &["overlays", pkg, if input.is_some() { "input" } else { "src" }],
+                    &[
+                        "overlays",
+                        pkg,
+                        if input.is_some() { "input" } else { "src" },
+                    ],
                     format!("input `{name}` is already used by overlay `{first}`"),
                     "input names must be unique: set `input:` to another name",
                 );
@@ -457,9 +484,14 @@ fn check_overlays(
 }
 
 fn check_hash(c: &mut Checker, pkg: &str, form: &str, hash: &str) {
-    let sri = ["sha256-", "sha512-", "sha1-"]
-        .iter()
-        .any(|p| hash.strip_prefix(p).is_some_and(|b64| !b64.is_empty() && b64.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '+' | '/' | '='))));
+    let sri = ["sha256-", "sha512-", "sha1-"].iter().any(|p| {
+        hash.strip_prefix(p).is_some_and(|b64| {
+            !b64.is_empty()
+                && b64
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '+' | '/' | '='))
+        })
+    });
     if !hash.is_empty() && !sri {
         c.error(
             &["overlays", pkg, form, "hash"],

@@ -85,7 +85,12 @@ impl Expr {
     }
 
     pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Expr {
-        Expr::List(items.into_iter().map(|s| Item::Expr(Expr::str(s))).collect())
+        Expr::List(
+            items
+                .into_iter()
+                .map(|s| Item::Expr(Expr::str(s)))
+                .collect(),
+        )
     }
 
     pub fn apply(f: Expr, arg: Expr) -> Expr {

@@ -80,7 +80,9 @@ fn strict_check(text: &str) -> Result<(), SyntaxError> {
             message: format!("the expression is nested deeper than {MAX_NESTING} levels"),
         });
     }
-    nixfmt_rs::format(text).map(|_| ()).map_err(|e| nixfmt_error(text, &e))
+    nixfmt_rs::format(text)
+        .map(|_| ())
+        .map_err(|e| nixfmt_error(text, &e))
 }
 
 /// Deepest bracket nesting accepted from files nixgen reads.
@@ -105,7 +107,9 @@ fn nixfmt_error(text: &str, e: &nixfmt_rs::ParseError) -> SyntaxError {
     // The error's span is private; its rendering carries `<file>:LINE:COL`.
     let rendered = nixfmt_rs::format_error(text, Some("<nix>"), e);
     let position = rendered.split("<nix>:").nth(1).and_then(|rest| {
-        let mut nums = rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+        let mut nums = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty());
         let line = nums.next()?.parse().ok()?;
         let column = nums.next()?.parse().ok()?;
         Some(Position { line, column })

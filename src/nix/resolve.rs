@@ -118,10 +118,10 @@ pub fn lookup(set: &ast::AttrSet, path: &[&str]) -> Lookup {
 
 fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
     let rest = &path[depth..];
-    if let Some(inherit) = set.inherits().find(|i| {
-        i.attrs()
-            .any(|a| attr_name(&a).as_deref() == Some(rest[0]))
-    }) {
+    if let Some(inherit) = set
+        .inherits()
+        .find(|i| i.attrs().any(|a| attr_name(&a).as_deref() == Some(rest[0])))
+    {
         return Lookup::Opaque {
             node: inherit.syntax().clone(),
             reason: format!("`{}` comes from an `inherit`", rest[0]),
@@ -177,22 +177,23 @@ fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
                 continue;
             };
             match unwrap(value.clone(), false) {
-                ast::Expr::AttrSet(inner) => {
-                    match lookup_at(&inner, path, depth + common) {
-                        found @ (Lookup::Found { .. } | Lookup::Scattered(_) | Lookup::Opaque { .. }) => {
-                            return found
-                        }
-                        missing @ Lookup::Missing { .. } => {
-                            let deeper = match (&missing, &best_missing) {
-                                (Lookup::Missing { depth: d1, .. }, Some(Lookup::Missing { depth: d0, .. })) => d1 > d0,
-                                _ => true,
-                            };
-                            if deeper {
-                                best_missing = Some(missing);
-                            }
+                ast::Expr::AttrSet(inner) => match lookup_at(&inner, path, depth + common) {
+                    found @ (Lookup::Found { .. }
+                    | Lookup::Scattered(_)
+                    | Lookup::Opaque { .. }) => return found,
+                    missing @ Lookup::Missing { .. } => {
+                        let deeper = match (&missing, &best_missing) {
+                            (
+                                Lookup::Missing { depth: d1, .. },
+                                Some(Lookup::Missing { depth: d0, .. }),
+                            ) => d1 > d0,
+                            _ => true,
+                        };
+                        if deeper {
+                            best_missing = Some(missing);
                         }
                     }
-                }
+                },
                 other => {
                     return Lookup::Opaque {
                         node: other.syntax().clone(),
@@ -225,14 +226,16 @@ pub fn root_expr(root: &ast::Root) -> Option<ast::Expr> {
 
 /// True when `node` is a comment token's parent-level sibling we must keep: helper for kinds.
 pub fn is_trivia(kind: SyntaxKind) -> bool {
-    matches!(kind, SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT)
+    matches!(
+        kind,
+        SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT
+    )
 }
 
 /// Compares two pieces of Nix by their tokens, ignoring whitespace and comments.
 pub fn same_code(a: &str, b: &str) -> bool {
     fn tokens(s: &str) -> Vec<(SyntaxKind, String)> {
         rnix::tokenize(s)
-            .into_iter()
             .filter(|(k, _)| !is_trivia(*k))
             .map(|(k, t)| (k, t.to_owned()))
             .collect()
@@ -300,7 +303,8 @@ mod tests {
 
     #[test]
     fn modules_unwrap_through_functions_let_and_mkif() {
-        let root = rnix::Root::parse("({ lib, ... }: let x = 1; in lib.mkIf true { a = x; })").tree();
+        let root =
+            rnix::Root::parse("({ lib, ... }: let x = 1; in lib.mkIf true { a = x; })").tree();
         let e = unwrap(root.expr().unwrap(), true);
         assert!(matches!(e, ast::Expr::AttrSet(_)));
     }

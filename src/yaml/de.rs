@@ -239,7 +239,11 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -331,7 +335,10 @@ struct Map<'a> {
 impl<'de> MapAccess<'de> for Map<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some((key, value)) => {
                 self.value = Some(value);
@@ -342,7 +349,10 @@ impl<'de> MapAccess<'de> for Map<'de> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let node = self.value.take().expect("serde asks for a value after its key");
+        let node = self
+            .value
+            .take()
+            .expect("serde asks for a value after its key");
         seed.deserialize(NodeDeserializer { node })
     }
 }
@@ -393,7 +403,13 @@ mod tests {
     #[test]
     fn wrong_types_point_at_the_value() {
         let err = parse("name: a\nautoFormat: yes\n").unwrap_err();
-        assert_eq!(err.position, Some(Position { line: 2, column: 13 }));
+        assert_eq!(
+            err.position,
+            Some(Position {
+                line: 2,
+                column: 13
+            })
+        );
         assert_eq!(err.message, "expected a boolean, found a scalar");
     }
 

@@ -72,7 +72,8 @@ fn inline(value: &Value) -> String {
 pub fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | ':' | '~' | '+' | '=' | '$')
+            c.is_ascii_alphanumeric()
+                || matches!(c, '/' | '.' | '_' | '-' | ':' | '~' | '+' | '=' | '$')
         })
         && !s.starts_with(['-', ':', '~', '$'])
         && !s.ends_with(':')
@@ -110,7 +111,13 @@ mod tests {
         });
         let text = to_yaml(&value);
         let doc = parse(&text).unwrap();
-        let args = doc.get("storage").unwrap().get("/mnt/nvme0").unwrap().get("mkfsArgs").unwrap();
+        let args = doc
+            .get("storage")
+            .unwrap()
+            .get("/mnt/nvme0")
+            .unwrap()
+            .get("mkfsArgs")
+            .unwrap();
         match &args.value {
             Y::Seq(items) => assert_eq!(items[0].as_str(), Some("-b")),
             other => panic!("{other:?}"),

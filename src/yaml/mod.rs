@@ -35,7 +35,10 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// A scalar; `quoted` is true for single-, double-quoted and block scalars.
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -89,7 +92,8 @@ impl Node {
                     }
                     None => return position,
                 },
-                Value::Seq(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Value::Seq(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i))
+                {
                     Some(item) => {
                         position = item.position;
                         node = item;
@@ -218,15 +222,13 @@ impl Builder {
                 };
                 self.finish(node, anchor)
             }
-            Event::SequenceStart(anchor, _) => {
-                self.open(Value::Seq(Vec::new()), position, anchor)
-            }
-            Event::MappingStart(anchor, _) => {
-                self.open(Value::Map(Vec::new()), position, anchor)
-            }
+            Event::SequenceStart(anchor, _) => self.open(Value::Seq(Vec::new()), position, anchor),
+            Event::MappingStart(anchor, _) => self.open(Value::Map(Vec::new()), position, anchor),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor, pending_key) =
-                    self.stack.pop().expect("parser balances start and end events");
+                let (node, anchor, pending_key) = self
+                    .stack
+                    .pop()
+                    .expect("parser balances start and end events");
                 debug_assert!(pending_key.is_none());
                 self.finish(node, anchor)
             }
@@ -274,7 +276,9 @@ impl Builder {
                             message: "map keys must be plain strings, not lists or maps".into(),
                         });
                     }
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == node.as_str()) {
+                    if let Some((first, _)) =
+                        entries.iter().find(|(k, _)| k.as_str() == node.as_str())
+                    {
                         return Err(SyntaxError {
                             position: node.position,
                             message: format!(
@@ -370,7 +374,9 @@ mod tests {
         let merged = merge(&base, &over);
         assert_eq!(merged.get("backend").unwrap().as_str(), Some("imageless"));
         let profiles = merged.get("profiles").unwrap();
-        assert!(matches!(&profiles.value, Value::Seq(v) if v.len() == 1 && v[0].as_str() == Some("monitoring")));
+        assert!(
+            matches!(&profiles.value, Value::Seq(v) if v.len() == 1 && v[0].as_str() == Some("monitoring"))
+        );
         let user = merged.get("user").unwrap();
         assert!(user.get("name").is_some() && user.get("extraGroups").is_some());
     }

@@ -27,9 +27,12 @@ pub fn flake_text(
 ) -> Result<String> {
     let emit = || -> Result<String> {
         generate::emit(plan, examples).map_err(|e| {
-            Diagnostic::in_file(path, format!("internal error: generated Nix does not parse: {e}"))
-                .with_help("please report this with the host description")
-                .into()
+            Diagnostic::in_file(
+                path,
+                format!("internal error: generated Nix does not parse: {e}"),
+            )
+            .with_help("please report this with the host description")
+            .into()
         })
     };
     match existing {
@@ -62,17 +65,23 @@ fn flake_path_beside(yaml: &Path) -> PathBuf {
 pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
     let doc = load::read(&args.host)?;
     if doc.is_fleet() {
-        return Err(Diagnostic::in_file(&args.host, "this is a fleet file (it has `configurations`)")
-            .with_help(format!(
-                "use `nixgen scaffold {}` to write one directory per configuration",
-                args.host.display()
-            ))
-            .into());
+        return Err(Diagnostic::in_file(
+            &args.host,
+            "this is a fleet file (it has `configurations`)",
+        )
+        .with_help(format!(
+            "use `nixgen scaffold {}` to write one directory per configuration",
+            args.host.display()
+        ))
+        .into());
     }
     let hosts = load::hosts(&doc)?;
     let host = hosts.into_iter().next().expect("a host file has one host");
     print_warnings(&host.warnings, color);
-    let out = args.output.clone().unwrap_or_else(|| flake_path_beside(&args.host));
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| flake_path_beside(&args.host));
     let plan = plan_for(&host.host);
     let existing = read_existing(&out)?;
     let new = flake_text(
@@ -131,12 +140,15 @@ fn plan_json(path: &Path, plan: &FlakePlan, old: Option<&str>, new: &str) -> ser
 pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
     let doc = load::read(&args.fleet)?;
     if !doc.is_fleet() {
-        return Err(Diagnostic::in_file(&args.fleet, "this is a single host description, not a fleet")
-            .with_help(format!(
-                "use `nixgen generate {}`, or put hosts under `configurations:`",
-                args.fleet.display()
-            ))
-            .into());
+        return Err(Diagnostic::in_file(
+            &args.fleet,
+            "this is a single host description, not a fleet",
+        )
+        .with_help(format!(
+            "use `nixgen generate {}`, or put hosts under `configurations:`",
+            args.fleet.display()
+        ))
+        .into());
     }
     let hosts = load::hosts(&doc)?;
     let mut reporter = Reporter::new(args.write, !args.no_git);

@@ -51,7 +51,8 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
         }
     }
 
-    let interactive = args.interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let interactive =
+        args.interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.interactive && !interactive {
         eprintln!("note: --interactive needs a terminal; using defaults for what is missing");
     }
@@ -59,7 +60,10 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
         ask(&args)?
     } else {
         let template = args.template.unwrap_or(Template::Imageless);
-        let mut a = HostAnswers::defaults(template, &args.name.clone().unwrap_or_else(|| default_name(&args.dir)));
+        let mut a = HostAnswers::defaults(
+            template,
+            &args.name.clone().unwrap_or_else(|| default_name(&args.dir)),
+        );
         if let Some(url) = &args.nixos_flake {
             a.nixos_flake = url.clone();
         }
@@ -76,7 +80,9 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
         .map(|h| h.display().to_string())
         .unwrap_or_else(|| "/home/user".into());
     let flake_text = generate::emit(&plan_for(&host.host), &templates::flake_examples(&home))
-        .map_err(|e| Diagnostic::error(format!("internal error: the template does not parse: {e}")))?;
+        .map_err(|e| {
+            Diagnostic::error(format!("internal error: the template does not parse: {e}"))
+        })?;
 
     let mut reporter = Reporter::new(args.write, !args.no_git);
     // Compare with what is there (with --force, --dry-run or --check the files may exist), so
@@ -140,9 +146,17 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
             .with_prompt("Configuration name")
             .default(default_name(&args.dir))
             .validate_with(|s: &String| -> std::result::Result<(), String> {
-                let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                if ok { Ok(()) } else { Err("letters, digits, `_` and `-`, starting with a letter".into()) }
+                let ok = s
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if ok {
+                    Ok(())
+                } else {
+                    Err("letters, digits, `_` and `-`, starting with a letter".into())
+                }
             })
             .interact_text()
             .map_err(prompt_error)?,
@@ -152,12 +166,22 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
         None => Input::<String>::new()
             .with_prompt("nixos-flake (URL or local checkout)")
             .default(DEFAULT_NIXOS_FLAKE.to_owned())
-            .validate_with(|s: &String| -> std::result::Result<(), String> { check_flake_location(s) })
+            .validate_with(|s: &String| -> std::result::Result<(), String> {
+                check_flake_location(s)
+            })
             .interact_text()
             .map_err(prompt_error)?,
     };
-    let all = [Profile::Devel, Profile::BuildTools, Profile::Monitoring, Profile::Controller];
-    let defaults: Vec<bool> = all.iter().map(|p| template.profiles().contains(p)).collect();
+    let all = [
+        Profile::Devel,
+        Profile::BuildTools,
+        Profile::Monitoring,
+        Profile::Controller,
+    ];
+    let defaults: Vec<bool> = all
+        .iter()
+        .map(|p| template.profiles().contains(p))
+        .collect();
     let chosen = MultiSelect::new()
         .with_prompt("Profiles (space toggles, enter accepts)")
         .items(all.iter().map(|p| p.as_str()))

@@ -29,9 +29,11 @@ fn read_flake(path: &std::path::Path) -> Result<String> {
 fn add(args: OverlayAddArgs) -> Result<Status> {
     let pkg = &args.package;
     if !is_identifier(pkg) {
-        return Err(Diagnostic::error(format!("`{pkg}` is not a package attribute name"))
-            .with_help("use the package's attribute name in nixpkgs, such as `fio`")
-            .into());
+        return Err(
+            Diagnostic::error(format!("`{pkg}` is not a package attribute name"))
+                .with_help("use the package's attribute name in nixpkgs, such as `fio`")
+                .into(),
+        );
     }
     let need = |flag: &str, value: &Option<String>| -> Result<String> {
         value.clone().ok_or_else(|| {
@@ -44,27 +46,46 @@ fn add(args: OverlayAddArgs) -> Result<Status> {
     let (source, url) = if let Some(src) = &args.src {
         let name = args.input.clone().unwrap_or_else(|| format!("{pkg}-src"));
         if !is_identifier(&name) || ["self", "nixpkgs", "nixos-flake"].contains(&name.as_str()) {
-            return Err(Diagnostic::error(format!("`{name}` cannot be the input's name"))
-                .with_help("choose a valid Nix identifier such as `<package>-src` with --input")
-                .into());
+            return Err(
+                Diagnostic::error(format!("`{name}` cannot be the input's name"))
+                    .with_help("choose a valid Nix identifier such as `<package>-src` with --input")
+                    .into(),
+            );
         }
         let base = std::env::current_dir().unwrap_or_default();
-        let abs = paths::resolve_local(src, &base, paths::home_dir().as_deref()).ok_or_else(|| {
-            Diagnostic::error("`~` or `$HOME` is used but HOME is not set").with_help("write an absolute path")
-        })?;
+        let abs =
+            paths::resolve_local(src, &base, paths::home_dir().as_deref()).ok_or_else(|| {
+                Diagnostic::error("`~` or `$HOME` is used but HOME is not set")
+                    .with_help("write an absolute path")
+            })?;
         if !abs.exists() {
-            eprintln!("warning: {} does not exist; Nix will fail until the checkout is there", abs.display());
+            eprintln!(
+                "warning: {} does not exist; Nix will fail until the checkout is there",
+                abs.display()
+            );
         }
-        (SourceExpr::Input(name), Some(format!("path:{}", abs.display())))
+        (
+            SourceExpr::Input(name),
+            Some(format!("path:{}", abs.display())),
+        )
     } else if let Some(repo) = &args.github {
-        let (owner, name) = repo.split_once('/').filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/')).ok_or_else(|| {
-            Diagnostic::error(format!("`{repo}` is not OWNER/REPO")).with_help("write it like `damonitor/damo`")
-        })?;
+        let (owner, name) = repo
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| {
+                Diagnostic::error(format!("`{repo}` is not OWNER/REPO"))
+                    .with_help("write it like `damonitor/damo`")
+            })?;
         let rev = need("--rev", &args.rev)?;
         (
             SourceExpr::Fetch {
                 fetcher: "fetchFromGitHub",
-                fields: vec![("owner", owner.into()), ("repo", name.into()), ("rev", rev), ("hash", hash)],
+                fields: vec![
+                    ("owner", owner.into()),
+                    ("repo", name.into()),
+                    ("rev", rev),
+                    ("hash", hash),
+                ],
             },
             None,
         )
@@ -98,7 +119,11 @@ fn remove(args: OverlayRemoveArgs) -> Result<Status> {
     let text = read_flake(path)?;
     let new = overlay::remove(path, &text, args.target.config.as_deref(), &args.package)?;
     if new == text {
-        eprintln!("{} has no overlay for `{}`: nothing to remove", path.display(), args.package);
+        eprintln!(
+            "{} has no overlay for `{}`: nothing to remove",
+            path.display(),
+            args.package
+        );
     }
     let mut reporter = Reporter::new(args.write, false);
     reporter.file(path, Some(&text), &new)?;
@@ -110,7 +135,10 @@ fn list(args: OverlayListArgs) -> Result<Status> {
     let text = read_flake(path)?;
     let rows = overlay::list(path, &text, args.target.config.as_deref())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialize")
+        );
         return Ok(Status::Success);
     }
     if rows.is_empty() {
@@ -126,12 +154,26 @@ fn list(args: OverlayListArgs) -> Result<Status> {
             },
             EntrySource::Github { owner, repo, rev } => format!("github {owner}/{repo} @ {rev}"),
             EntrySource::Git { url, rev } => format!("git {url} @ {rev}"),
-            EntrySource::Other { expr } => format!("src = {}", expr.split_whitespace().collect::<Vec<_>>().join(" ")),
+            EntrySource::Other { expr } => format!(
+                "src = {}",
+                expr.split_whitespace().collect::<Vec<_>>().join(" ")
+            ),
             EntrySource::None => "no src override".to_owned(),
         };
-        let config = if several { format!("{}: ", r.config) } else { String::new() };
-        let patches = if r.clear_patches { ", patches cleared" } else { "" };
-        println!("{config}{}\t{source}{patches}\t(line {})", r.package, r.line);
+        let config = if several {
+            format!("{}: ", r.config)
+        } else {
+            String::new()
+        };
+        let patches = if r.clear_patches {
+            ", patches cleared"
+        } else {
+            ""
+        };
+        println!(
+            "{config}{}\t{source}{patches}\t(line {})",
+            r.package, r.line
+        );
     }
     Ok(Status::Success)
 }

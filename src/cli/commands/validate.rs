@@ -16,7 +16,8 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
                 let warnings: Vec<_> = hosts.iter().flat_map(|h| h.warnings.clone()).collect();
                 if !args.json {
                     print_warnings(&warnings, color);
-                    let names: Vec<&str> = hosts.iter().map(|h| h.host.host.name.as_str()).collect();
+                    let names: Vec<&str> =
+                        hosts.iter().map(|h| h.host.host.name.as_str()).collect();
                     eprintln!("{}: ok ({})", file.display(), names.join(", "));
                 }
                 diagnostics.extend(warnings);
@@ -43,5 +44,9 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
             .expect("diagnostics serialize")
         );
     }
-    Ok(if failed { Status::Failed } else { Status::Success })
+    Ok(if failed {
+        Status::Failed
+    } else {
+        Status::Success
+    })
 }
