@@ -529,7 +529,7 @@ fn init_writes_host_yaml_and_flake_for_each_template() {
             "{template}: host.yaml starts with the schema line:\n{yaml}"
         );
         assert!(
-            yaml.contains("\nname: vm "),
+            yaml.contains("\nname: vm\n"),
             "{template}: named after the directory:\n{yaml}"
         );
         assert!(
@@ -695,7 +695,7 @@ fn init_name_and_nixos_flake_options() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     let yaml = sb.read("some dir/host.yaml");
-    assert!(yaml.contains("\nname: kvm-01 "), "{yaml}");
+    assert!(yaml.contains("\nname: kvm-01\n"), "{yaml}");
     let flake = sb.read("some dir/flake.nix");
     assert!(flake.contains("nixosConfigurations.kvm-01 = "), "{flake}");
     assert!(
