@@ -706,7 +706,7 @@ fn init_name_and_nixos_flake_options() {
     assert!(sb.read("some dir/host.yaml").contains("kvm-01"));
     let sb = Sandbox::new();
     sb.run(&["init", "9lives", "--no-git"]);
-    assert!(sb.read("9lives/host.yaml").contains("\nname: vm "));
+    assert!(sb.read("9lives/host.yaml").contains("\nname: vm\n"));
 }
 
 #[test]
