@@ -251,6 +251,36 @@ impl<'a> Editor<'a> {
         self.source[start..offset].trim().is_empty()
     }
 
+    /// Where a new line after `anchor` goes (after its same-line trailing comment), and the
+    /// anchor's indentation.
+    fn new_line_after(&self, anchor: &SyntaxNode) -> (usize, String) {
+        let end: usize = anchor.text_range().end().into();
+        let offset = self.end_of_trivia_line(end).unwrap_or(end);
+        let indent = self
+            .line_indent(anchor.text_range().start().into())
+            .to_owned();
+        (offset, indent)
+    }
+
+    /// Where a new first line inside a container opened at `open` goes, and its indentation:
+    /// the first member's when it starts a line, else one level deeper than the closing
+    /// bracket's line.
+    fn new_line_inside(
+        &self,
+        open: usize,
+        close: Option<usize>,
+        first: Option<&SyntaxNode>,
+    ) -> (usize, String) {
+        let offset = self.end_of_trivia_line(open).unwrap_or(open);
+        let indent = match first {
+            Some(f) if self.starts_line(f.text_range().start().into()) => {
+                self.line_indent(f.text_range().start().into()).to_owned()
+            }
+            _ => self.deeper(self.line_indent(close.unwrap_or(open))),
+        };
+        (offset, indent)
+    }
+
     /// Inserts `keys = expr;` into `set`, after `after` (default: the last entry).
     pub fn insert_binding(
         &mut self,
@@ -276,23 +306,10 @@ impl<'a> Editor<'a> {
             .map(|t| usize::from(t.text_range().end()))
             .unwrap_or_else(|| set.syntax().text_range().start().into());
         if multi_line {
+            let close = set.r_curly_token().map(|t| t.text_range().start().into());
             let (offset, indent) = match &anchor {
-                Some(a) => {
-                    let end: usize = a.text_range().end().into();
-                    let offset = self.end_of_trivia_line(end).unwrap_or(end);
-                    (
-                        offset,
-                        self.line_indent(a.text_range().start().into()).to_owned(),
-                    )
-                }
-                None => {
-                    let close: usize = set
-                        .r_curly_token()
-                        .map(|t| t.text_range().start().into())
-                        .unwrap_or(open);
-                    let offset = self.end_of_trivia_line(open).unwrap_or(open);
-                    (offset, self.deeper(self.line_indent(close)))
-                }
+                Some(a) => self.new_line_after(a),
+                None => self.new_line_inside(open, close, None),
             };
             let text = self.render_binding(keys, expr, &indent);
             self.insert(offset, format!("\n{indent}{text}"));
@@ -349,31 +366,10 @@ impl<'a> Editor<'a> {
             .unwrap_or_else(|| list.syntax().text_range().start().into());
         let multi_line = list.syntax().text().contains_char('\n');
         if multi_line {
+            let close = list.r_brack_token().map(|t| t.text_range().start().into());
             let (offset, indent) = match &anchor {
-                Some(a) => {
-                    let end: usize = a.text_range().end().into();
-                    let offset = self.end_of_trivia_line(end).unwrap_or(end);
-                    (
-                        offset,
-                        self.line_indent(a.text_range().start().into()).to_owned(),
-                    )
-                }
-                None => {
-                    let offset = self.end_of_trivia_line(open).unwrap_or(open);
-                    let indent = match items.first() {
-                        Some(first) if self.starts_line(first.text_range().start().into()) => self
-                            .line_indent(first.text_range().start().into())
-                            .to_owned(),
-                        _ => {
-                            let close: usize = list
-                                .r_brack_token()
-                                .map(|t| t.text_range().start().into())
-                                .unwrap_or(open);
-                            self.deeper(self.line_indent(close))
-                        }
-                    };
-                    (offset, indent)
-                }
+                Some(a) => self.new_line_after(a),
+                None => self.new_line_inside(open, close, items.first()),
             };
             let text = self.render_item(expr, &indent);
             self.insert(offset, format!("\n{indent}{text}"));
@@ -454,15 +450,29 @@ impl<'a> Editor<'a> {
         };
         if multi_line && !has_comments && rest.len() <= 1 {
             let inner = rest.first().map(|n| n.text().to_string());
+            let text = match &inner {
+                Some(t) => format!("{rec}{open} {t} {close}"),
+                None => format!("{rec}{open} {close}"),
+            };
+            // The folded line: what precedes the container on its first line, the container
+            // on one line, and what follows it on its last line.
             let start: usize = container.text_range().start().into();
-            let fits = inner.as_ref().is_none_or(|t| {
-                !t.contains('\n') && self.line_length_at(start) + t.len() + 4 <= WIDTH
-            });
-            if fits {
-                let text = match inner {
-                    Some(t) => format!("{rec}{open} {t} {close}"),
-                    None => format!("{rec}{open} {close}"),
-                };
+            let end: usize = container.text_range().end().into();
+            let line_start = self.source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = self.source[end..]
+                .find('\n')
+                .map_or(self.source.len(), |i| end + i);
+            let folded = self.source[line_start..start].chars().count()
+                + text.chars().count()
+                + self.source[end..line_end].chars().count();
+            // Fold when the line fits, or when it is past the width anyway and the removed
+            // member spanned several lines: inserting it into the folded form is what
+            // expanded the container (see `insert_item`), so folding is the inverse.
+            let multi_line_target = target.text().contains_char('\n');
+            let fold = inner
+                .as_ref()
+                .is_none_or(|t| !t.contains('\n') && (folded <= WIDTH || multi_line_target));
+            if fold {
                 self.replace(container.text_range(), text);
                 return;
             }

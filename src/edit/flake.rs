@@ -33,8 +33,23 @@ pub struct Config {
     pub args: Option<ast::AttrSet>,
     /// The literal lists making up `modules` (several with `++`).
     pub module_lists: Vec<ast::List>,
+    /// Modules that come from a `let`-bound list shared with other configurations
+    /// (`modules = shared ++ [ ... ];`): seen, never edited.
+    pub shared_modules: Vec<ast::Expr>,
     /// Attribute sets of the inline modules, in order.
     pub inline_modules: Vec<InlineModule>,
+}
+
+impl Config {
+    /// The inline module new settings go into: the first one that is not under `mkIf` and is
+    /// written over several lines (so that an insertion adds lines instead of rewriting a
+    /// one-line module), else the first one not under `mkIf`.
+    pub fn main_module(&self) -> Option<&InlineModule> {
+        let unconditional = || self.inline_modules.iter().filter(|m| !m.conditional);
+        unconditional()
+            .find(|m| m.set.syntax().text().contains_char('\n'))
+            .or_else(|| unconditional().next())
+    }
 }
 
 /// An inline module in a `modules` list.
@@ -204,6 +219,7 @@ impl Flake {
                 binding: None,
                 args: None,
                 module_lists: Vec::new(),
+                shared_modules: Vec::new(),
                 inline_modules: Vec::new(),
             };
             let item = self
@@ -309,12 +325,20 @@ impl Flake {
             binding: Some(binding),
             args: Some(args.clone()),
             module_lists: Vec::new(),
+            shared_modules: Vec::new(),
             inline_modules: Vec::new(),
         };
         match lookup(&args, &["modules"]) {
             Lookup::Found { value, .. } => {
                 let mut opaque = Vec::new();
                 collect_lists(value, &mut config.module_lists, &mut opaque);
+                for node in &opaque {
+                    if let Some(list) =
+                        ast::Ident::cast(node.clone()).and_then(|i| let_bound_list(&i))
+                    {
+                        config.shared_modules.extend(list.items());
+                    }
+                }
                 if config.module_lists.is_empty() {
                     let node = opaque
                         .first()
@@ -372,30 +396,45 @@ impl Flake {
         }
     }
 
-    /// The `nixpkgs.overlays` list of a configuration and the module holding it.
+    /// The `nixpkgs.overlays` list a new overlay goes into, and the module holding it: the
+    /// first one in a module that is not under `mkIf` (an overlay added there would become
+    /// conditional too). `None` when no unconditional module sets `nixpkgs.overlays`.
     pub fn overlays_list(
         &self,
         config: &Config,
     ) -> Result<Option<(InlineModule, ast::AttrpathValue, ast::List)>> {
+        Ok(self
+            .overlays_lists(config)?
+            .into_iter()
+            .find(|(module, _, _)| !module.conditional))
+    }
+
+    /// Every `nixpkgs.overlays` list of a configuration's inline modules, in file order, with
+    /// the module and the binding holding each.
+    pub fn overlays_lists(
+        &self,
+        config: &Config,
+    ) -> Result<Vec<(InlineModule, ast::AttrpathValue, ast::List)>> {
+        let mut out = Vec::new();
         for module in &config.inline_modules {
             match lookup(&module.set, &["nixpkgs", "overlays"]) {
                 Lookup::Found { value, binding } => {
-                    return match unwrap_parens(value.clone()) {
-                        ast::Expr::List(list) => Ok(Some((module.clone(), binding, list))),
-                        other => fail(self.opaque(
+                    match unwrap_parens(value.clone()) {
+                        ast::Expr::List(list) => out.push((module.clone(), binding, list)),
+                        other => return fail(self.opaque(
                             other.syntax(),
                             "`nixpkgs.overlays` is not a list literal (it is built with `++`, \
                              imported, or a variable)",
                             "make `nixpkgs.overlays = [ ... ];` a plain list in this module, or \
                              edit the overlays where they are defined",
                         )),
-                    };
+                    }
                 }
                 l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixpkgs.overlays`")),
                 _ => {}
             }
         }
-        Ok(None)
+        Ok(out)
     }
 
     /// Every `pkg = ...;` binding in the overlay functions of `list`.
@@ -601,16 +640,49 @@ pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
     e
 }
 
+/// True when the module itself is under `mkIf` (`cond: mkIf c { ... }` through parentheses,
+/// module functions and `let`); an `mkIf` on one of its options does not count.
 fn contains_mk_if(item: &ast::Expr) -> bool {
-    item.syntax()
-        .descendants()
-        .filter_map(ast::Apply::cast)
-        .any(|a| {
-            a.lambda().is_some_and(|f| {
-                let t = f.syntax().text().to_string();
-                t.starts_with("mkIf") || t.contains(".mkIf")
-            })
-        })
+    let mut expr = item.clone();
+    for _ in 0..64 {
+        expr = match &expr {
+            ast::Expr::Paren(p) => match p.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::Lambda(l) => match l.body() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::LetIn(l) => match l.body() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::Apply(a) => return resolve::is_mk_if(a),
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// The list literal a variable is bound to by an enclosing `let` (`let shared = [ ... ]; in`).
+fn let_bound_list(ident: &ast::Ident) -> Option<ast::List> {
+    let name = ident.syntax().text().to_string();
+    for node in ident.syntax().ancestors() {
+        let Some(let_in) = ast::LetIn::cast(node) else {
+            continue;
+        };
+        let found = let_in
+            .attrpath_values()
+            .find(|b| binding_keys(b).is_some_and(|k| k.len() == 1 && k[0] == name));
+        if let Some(binding) = found {
+            return match unwrap(binding.value()?, false) {
+                ast::Expr::List(l) => Some(l),
+                _ => None,
+            };
+        }
+    }
+    None
 }
 
 /// The literal lists of a `modules` value: `[ ... ]`, or the list operands of `++`.

@@ -55,24 +55,31 @@ pub fn add(
         ensure_input(&flake, &mut ed, input)?;
         scope.inputs_name = reach_input(&flake, &mut ed, &input.name)?;
     }
-    match flake.overlays_list(&config)? {
-        Some((_, _, list)) => {
-            let bindings = flake.overlay_bindings(&list);
-            if let Some(existing) = bindings.iter().find(|b| b.package == request.entry.package) {
-                let scope = scope_of(existing, &scope);
-                let wanted = request.entry.value(&scope);
-                let value = existing.binding.value().expect("bindings have values");
-                let same = same_code(&value.syntax().text().to_string(), &wanted.print())
-                    || (existing.source == entry_source(&flake, &request.entry)
-                        && existing.clears_patches == request.entry.clear_patches);
-                if !same {
-                    ed.replace_expr(value.syntax(), &wanted);
-                }
-            } else {
+    // The package may already have an entry in any of the configuration's overlay lists
+    // (one under `mkIf` too): it is brought in line there.
+    let lists = flake.overlays_lists(&config)?;
+    let existing = lists
+        .iter()
+        .flat_map(|(_, _, list)| flake.overlay_bindings(list))
+        .find(|b| b.package == request.entry.package);
+    if let Some(existing) = existing {
+        let scope = scope_of(&existing, &scope);
+        let wanted = request.entry.value(&scope);
+        let value = existing.binding.value().expect("bindings have values");
+        let same = same_code(&value.syntax().text().to_string(), &wanted.print())
+            || (existing.source == entry_source(&flake, &request.entry)
+                && existing.clears_patches == request.entry.clear_patches);
+        if !same {
+            ed.replace_expr(value.syntax(), &wanted);
+        }
+    } else {
+        match flake.overlays_list(&config)? {
+            Some((_, _, list)) => {
+                let bindings = flake.overlay_bindings(&list);
                 add_entry(&mut ed, &list, &bindings, &request.entry, &scope);
             }
+            None => create_overlays(&flake, &config, &mut ed, &request.entry, &scope)?,
         }
-        None => create_overlays(&flake, &config, &mut ed, &request.entry, &scope)?,
     }
     if ed.is_empty() {
         return Ok(text.to_owned());
@@ -185,7 +192,7 @@ fn create_overlays(
         Item::Expr(OverlayEntry::overlay_of(std::slice::from_ref(entry), scope)),
     ];
     let value = Expr::List(items);
-    match config.inline_modules.iter().find(|m| !m.conditional) {
+    match config.main_module() {
         Some(module) => insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value),
         None => {
             let list = config.module_lists.last().ok_or_else(|| {
@@ -376,17 +383,22 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
 pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> Result<String> {
     let flake = Flake::parse(path, text)?;
     let config = flake.select(config)?;
-    let Some((module, overlays, list)) = flake.overlays_list(&config)? else {
+    let lists = flake.overlays_lists(&config)?;
+    let found = lists.iter().find_map(|(module, overlays, list)| {
+        let target = flake
+            .overlay_bindings(list)
+            .into_iter()
+            .find(|b| b.package == package)?;
+        Some((module, overlays, list, target))
+    });
+    let Some((module, overlays, list, target)) = found else {
         return Ok(text.to_owned());
     };
-    let bindings = flake.overlay_bindings(&list);
-    let Some(target) = bindings.iter().find(|b| b.package == package) else {
-        return Ok(text.to_owned());
-    };
+    let target = &target;
     let mut ed = Editor::new(text);
-    let removed = remove_binding(&mut ed, &module, &overlays, &list, target);
+    let removed = remove_binding(&mut ed, module, overlays, list, target);
     if let EntrySource::Input { input, .. } = &target.source {
-        remove_unused_input(&flake, &mut ed, input, &removed)?;
+        remove_unused_input(&flake, &mut ed, input, std::slice::from_ref(&removed))?;
     }
     ed.finish().map_err(|e| internal(path, e).into())
 }
@@ -416,6 +428,12 @@ pub fn remove_binding(
         .syntax()
         .parent()
         .expect("a binding has a parent set");
+    if !placed_like_an_insertion(&holder, overlays) {
+        // nixgen would not have put `nixpkgs.overlays` there: the author wrote it (an empty
+        // `[ ]` that the entry expanded), so the list stays, emptied.
+        ed.remove_from(list.syntax(), &target.element);
+        return target.element.clone();
+    }
     let siblings = holder
         .children()
         .filter(|n| {
@@ -442,25 +460,75 @@ pub fn remove_binding(
     overlays.syntax().clone()
 }
 
+/// True when `binding` stands where [`insert_setting`] puts a new binding in `holder`: right
+/// after the last other member sharing the longest key prefix with it, or last when none does.
+fn placed_like_an_insertion(holder: &SyntaxNode, binding: &ast::AttrpathValue) -> bool {
+    let Some(keys) = binding_keys(binding) else {
+        return false;
+    };
+    let members: Vec<SyntaxNode> = holder
+        .children()
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                rnix::SyntaxKind::NODE_ATTRPATH_VALUE | rnix::SyntaxKind::NODE_INHERIT
+            )
+        })
+        .collect();
+    let Some(at) = members.iter().position(|m| m == binding.syntax()) else {
+        return false;
+    };
+    let mut anchor: Option<(usize, usize)> = None;
+    for (i, m) in members.iter().enumerate() {
+        if i == at {
+            continue;
+        }
+        let common = ast::AttrpathValue::cast(m.clone())
+            .and_then(|b| binding_keys(&b))
+            .map_or(0, |k| {
+                k.iter().zip(&keys).take_while(|(a, b)| a == b).count()
+            });
+        if common > 0 && anchor.is_none_or(|(c, _)| common >= c) {
+            anchor = Some((common, i));
+        }
+    }
+    match anchor {
+        Some((_, i)) => at == i + 1,
+        None => at + 1 == members.len(),
+    }
+}
+
 /// Removes input `name` (and its pattern entry) when it is a `flake = false` input that
 /// nothing outside `removed` refers to.
+/// Returns true when it was removed (false: not a source input, or still used).
 pub fn remove_unused_input(
     flake: &Flake,
     ed: &mut Editor,
     name: &str,
-    removed: &SyntaxNode,
-) -> Result<()> {
+    removed: &[SyntaxNode],
+) -> Result<bool> {
+    unused_input(flake, Some(ed), name, removed)
+}
+
+/// True when input `name` is a `flake = false` input that nothing outside `removed` refers
+/// to; with an editor, it is also removed (with its pattern entry).
+pub fn unused_input(
+    flake: &Flake,
+    ed: Option<&mut Editor>,
+    name: &str,
+    removed: &[SyntaxNode],
+) -> Result<bool> {
+    let only_check = ed.is_none();
     let is_source = matches!(
         lookup(&flake.top, &["inputs", name, "flake"]),
         Lookup::Found { value, .. } if value.syntax().text() == "false"
     );
     if !is_source {
-        return Ok(());
+        return Ok(false);
     }
     let Ok(outputs) = flake.outputs() else {
-        return Ok(());
+        return Ok(false);
     };
-    let removed_range = removed.text_range();
     let pattern_entry = match outputs.param() {
         Some(ast::Param::Pattern(p)) => p
             .pat_entries()
@@ -472,16 +540,23 @@ pub fn remove_unused_input(
         .descendants_with_tokens()
         .filter_map(|t| t.into_token())
         .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_IDENT && t.text() == name)
-        .filter(|t| !removed_range.contains_range(t.text_range()))
+        .filter(|t| {
+            !removed
+                .iter()
+                .any(|r| r.text_range().contains_range(t.text_range()))
+        })
         .filter(|t| {
             pattern_entry
                 .as_ref()
                 .is_none_or(|e| !e.syntax().text_range().contains_range(t.text_range()))
         })
         .count();
-    if used > 0 {
-        return Ok(());
+    if used > 0 || only_check {
+        return Ok(used == 0);
     }
+    let Some(ed) = ed else {
+        return Ok(true);
+    };
     match lookup(&flake.top, &["inputs", name]) {
         Lookup::Found { binding, .. } => ed.remove(binding.syntax()),
         Lookup::Scattered(bindings) => bindings.iter().for_each(|b| ed.remove(b.syntax())),
@@ -509,7 +584,7 @@ pub fn remove_unused_input(
             );
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// One row of `overlay list`.
@@ -532,7 +607,7 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
     };
     let mut rows = Vec::new();
     for c in &configs {
-        if let Some((_, _, list)) = flake.overlays_list(c)? {
+        for (_, _, list) in flake.overlays_lists(c)? {
             for b in flake.overlay_bindings(&list) {
                 let line = crate::diag::Position::of_offset(
                     text,

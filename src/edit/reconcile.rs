@@ -18,7 +18,7 @@ use rowan::ast::AstNode;
 
 use super::editor::Editor;
 use super::flake::{unwrap_parens, Config, Flake, InlineModule};
-use super::overlay::{ensure_input, insert_setting, reach_input};
+use super::overlay::{ensure_input, insert_setting, reach_input, unused_input};
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
 use crate::nix::ast::{Entry, Expr, Item};
@@ -39,6 +39,8 @@ struct Run<'f, 'e> {
     ed: Editor<'e>,
     prune: bool,
     stale: Vec<String>,
+    /// Stale overlay entries (their uses of inputs do not keep an input alive).
+    stale_overlays: Vec<SyntaxNode>,
 }
 
 /// Brings `old` in line with `plan` (its first configuration).
@@ -57,6 +59,7 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
         ed: Editor::new(old),
         prune,
         stale: Vec::new(),
+        stale_overlays: Vec::new(),
     };
     let config = run.config(cp)?;
 
@@ -71,7 +74,7 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
     }
     run.system(&config, cp)?;
     run.modules(&config, cp)?;
-    match config.inline_modules.iter().find(|m| !m.conditional) {
+    match config.main_module() {
         Some(main) => {
             let main = main.clone();
             run.settings(&config, &main, cp)?;
@@ -80,7 +83,7 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
         }
         None => run.new_inline_module(&config, cp, &scope)?,
     }
-    run.stale_inputs(plan, cp);
+    run.stale_inputs(plan, cp)?;
 
     let Run { ed, stale, .. } = run;
     let text = if ed.is_empty() {
@@ -172,6 +175,14 @@ impl Run<'_, '_> {
         let mut anchor: Option<(ast::List, SyntaxNode)> = None;
         for module in &cp.modules {
             let printed = module.print();
+            if config
+                .shared_modules
+                .iter()
+                .any(|i| same_code(&i.syntax().text().to_string(), &printed))
+            {
+                // Already there through a shared list (which other configurations use too).
+                continue;
+            }
             match items
                 .iter()
                 .find(|(_, i)| same_code(&i.syntax().text().to_string(), &printed))
@@ -183,21 +194,18 @@ impl Run<'_, '_> {
                 },
             }
         }
-        for (list, item) in &items {
+        for (_, item) in &items {
             let text = item.syntax().text().to_string();
-            let owned = text.starts_with("nixos-flake.nixosModules.")
-                || matches!(item, ast::Expr::PathRel(_));
+            // Only nixos-flake's modules are nixgen's. A module file (`./hardware.nix`) may
+            // have been added by hand, and nothing in the file tells it apart from one that
+            // an earlier `modules:` listed: module files are never reported nor pruned.
+            let owned = text.starts_with("nixos-flake.nixosModules.");
             let planned = cp.modules.iter().any(|m| same_code(&text, &m.print()));
             if owned && !planned && !text.contains(char::is_whitespace) {
-                if matches!(item, ast::Expr::PathRel(_)) && !self.prune {
-                    // Hand-added module files are the author's; report only nixos-flake's.
-                    continue;
-                }
                 self.note(format!("module `{text}`"));
                 if self.prune {
                     self.ed.remove(item.syntax());
                 }
-                let _ = list;
             }
         }
         Ok(())
@@ -438,6 +446,7 @@ impl Run<'_, '_> {
             .collect();
         for b in &stale {
             self.note(format!("overlay for `{}`", b.package));
+            self.stale_overlays.push(b.binding.syntax().clone());
         }
         if self.prune {
             let mut handled: Vec<SyntaxNode> = Vec::new();
@@ -584,8 +593,9 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// `flake = false` inputs the plan does not declare.
-    fn stale_inputs(&mut self, plan: &FlakePlan, _cp: &ConfigPlan) {
+    /// `flake = false` inputs the plan does not declare and nothing but stale overlay
+    /// entries uses; removed with `--prune`.
+    fn stale_inputs(&mut self, plan: &FlakePlan, _cp: &ConfigPlan) -> Result<()> {
         let names: Vec<String> = match lookup(&self.flake.top, &["inputs"]) {
             Lookup::Found { value, .. } => match unwrap(value, false) {
                 ast::Expr::AttrSet(s) => s
@@ -610,11 +620,21 @@ impl Run<'_, '_> {
                 lookup(&self.flake.top, &["inputs", &name, "flake"]),
                 Lookup::Found { value, .. } if value.syntax().text() == "false"
             );
-            if source_only {
-                // Removing inputs is left to `overlay remove`, which knows their users.
+            if !source_only {
+                continue;
+            }
+            let removed = std::mem::take(&mut self.stale_overlays);
+            let unused = if self.prune {
+                unused_input(self.flake, Some(&mut self.ed), &name, &removed)?
+            } else {
+                unused_input(self.flake, None, &name, &removed)?
+            };
+            self.stale_overlays = removed;
+            if unused {
                 self.note(format!("input `{name}`"));
             }
         }
+        Ok(())
     }
 }
 

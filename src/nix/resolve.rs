@@ -78,7 +78,7 @@ pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
 }
 
 /// `lib.mkIf cond body` / `mkIf cond body` (an application whose function is `mkIf c`).
-fn is_mk_if(apply: &ast::Apply) -> bool {
+pub fn is_mk_if(apply: &ast::Apply) -> bool {
     let Some(ast::Expr::Apply(inner)) = apply.lambda() else {
         return false;
     };
@@ -118,10 +118,13 @@ pub fn lookup(set: &ast::AttrSet, path: &[&str]) -> Lookup {
 
 fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
     let rest = &path[depth..];
-    if let Some(inherit) = set
-        .inherits()
-        .find(|i| i.attrs().any(|a| attr_name(&a).as_deref() == Some(rest[0])))
-    {
+    let index = SetIndex::of(set);
+    let names = |i: &ast::Inherit| i.attrs().any(|a| attr_name(&a).as_deref() == Some(rest[0]));
+    let inherit = match &index {
+        Some(index) => index.inherits.iter().find(|i| names(i)).cloned(),
+        None => set.inherits().find(names),
+    };
+    if let Some(inherit) = inherit {
         return Lookup::Opaque {
             node: inherit.syntax().clone(),
             reason: format!("`{}` comes from an `inherit`", rest[0]),
@@ -130,7 +133,11 @@ fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
     let mut scattered = Vec::new();
     let mut best_missing: Option<Lookup> = None;
     let mut anchor: Option<(usize, ast::AttrpathValue)> = None;
-    for binding in set.attrpath_values() {
+    let bindings: Box<dyn Iterator<Item = ast::AttrpathValue>> = match &index {
+        Some(index) => Box::new(index.relevant(rest[0])),
+        None => Box::new(set.attrpath_values()),
+    };
+    for binding in bindings {
         let Some(keys) = binding_keys(&binding) else {
             let dynamic_first = binding
                 .attrpath()
@@ -219,6 +226,79 @@ fn lookup_at(set: &ast::AttrSet, path: &[&str], depth: usize) -> Lookup {
     }
 }
 
+/// Sets with at least this many members are indexed by [`SetIndex`] (smaller ones are scanned).
+const INDEXED_SET_MEMBERS: usize = 32;
+
+/// The members of a large attribute set by the first key of their path, so that a lookup
+/// visits only the bindings that can matter (those whose first key is the one looked up, and
+/// those with a `${dynamic}` key) instead of every binding. Without it, resolving one input
+/// per overlay entry is quadratic in a flake with thousands of inputs.
+///
+/// Indexes are cached per set node (rowan nodes compare by green node and offset, and a cached
+/// node keeps its tree alive, so a key cannot be reused for other text); the cache is small
+/// and is emptied when it fills up.
+struct SetIndex {
+    inherits: Vec<ast::Inherit>,
+    bindings: Vec<ast::AttrpathValue>,
+    /// Positions in `bindings` of the static paths, by first key.
+    by_first: std::collections::HashMap<String, Vec<usize>>,
+    /// Positions of the paths with a dynamic (or missing) segment.
+    dynamic: Vec<usize>,
+}
+
+thread_local! {
+    static SET_INDEXES: std::cell::RefCell<
+        std::collections::HashMap<SyntaxNode, std::rc::Rc<SetIndex>>,
+    > = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+impl SetIndex {
+    /// The index of `set`, or `None` when the set is small enough to scan.
+    fn of(set: &ast::AttrSet) -> Option<std::rc::Rc<SetIndex>> {
+        let node = set.syntax();
+        if node.green().children().len() < INDEXED_SET_MEMBERS {
+            return None;
+        }
+        if let Some(index) = SET_INDEXES.with(|c| c.borrow().get(node).cloned()) {
+            return Some(index);
+        }
+        let bindings: Vec<ast::AttrpathValue> = set.attrpath_values().collect();
+        let mut by_first: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut dynamic = Vec::new();
+        for (i, binding) in bindings.iter().enumerate() {
+            match binding_keys(binding).and_then(|k| k.into_iter().next()) {
+                Some(first) => by_first.entry(first).or_default().push(i),
+                None => dynamic.push(i),
+            }
+        }
+        let index = std::rc::Rc::new(SetIndex {
+            inherits: set.inherits().collect(),
+            bindings,
+            by_first,
+            dynamic,
+        });
+        SET_INDEXES.with(|c| {
+            let mut cache = c.borrow_mut();
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.insert(node.clone(), index.clone());
+        });
+        Some(index)
+    }
+
+    /// The bindings that can bear on a path starting with `first`, in file order.
+    fn relevant(&self, first: &str) -> impl Iterator<Item = ast::AttrpathValue> + '_ {
+        let named = self.by_first.get(first).map_or(&[][..], |v| v.as_slice());
+        let mut positions: Vec<usize> = named.iter().chain(&self.dynamic).copied().collect();
+        if !self.dynamic.is_empty() {
+            positions.sort_unstable();
+        }
+        positions.into_iter().map(|i| self.bindings[i].clone())
+    }
+}
+
 /// The first expression of a file (skipping the root node).
 pub fn root_expr(root: &ast::Root) -> Option<ast::Expr> {
     root.expr()
@@ -299,6 +379,34 @@ mod tests {
         assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
         let set = top("{ a = import ./x.nix; }");
         assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+    }
+
+    #[test]
+    fn large_sets_resolve_like_small_ones() {
+        // Past INDEXED_SET_MEMBERS the lookup goes through the index; the answers must not
+        // change.
+        let filler: String = (0..80).map(|i| format!("f{i} = {i}; ")).collect();
+        let set = top(&format!(
+            r#"{{ {filler} a.b = 1; a = {{ c.d = 2; }}; "a".e = {{ f = 3; }}; x.u = 1; x.v = 2; }}"#
+        ));
+        assert_eq!(found_text(lookup(&set, &["a", "b"])), "1");
+        assert_eq!(found_text(lookup(&set, &["a", "c", "d"])), "2");
+        assert_eq!(found_text(lookup(&set, &["a", "e", "f"])), "3");
+        assert_eq!(found_text(lookup(&set, &["f79"])), "79");
+        assert!(matches!(lookup(&set, &["x"]), Lookup::Scattered(b) if b.len() == 2));
+        match lookup(&set, &["x", "w"]) {
+            Lookup::Missing { depth, anchor, .. } => {
+                assert_eq!(depth, 0);
+                assert_eq!(anchor.unwrap().syntax().text().to_string(), "x.v = 2;");
+            }
+            other => panic!("{other:?}"),
+        }
+        let set = top(&format!("{{ {filler} inherit (x) a; }}"));
+        assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+        let set = top(&format!(r#"{{ {filler} a.${{n}} = 1; }}"#));
+        assert!(matches!(lookup(&set, &["a", "b"]), Lookup::Opaque { .. }));
+        let set = top(&format!(r#"{{ {filler} ${{n}}.x = 1; }}"#));
+        assert!(matches!(lookup(&set, &["zzz"]), Lookup::Opaque { .. }));
     }
 
     #[test]
