@@ -4,13 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v nix >/dev/null 2>&1 || ! command -v nix-instantiate >/dev/null 2>&1; then
-    echo "==> installing Nix (Debian's nix-bin) for the evaluation tests"
+# Nix evaluates every generated flake; tmux drives the interactive prompts at a real terminal;
+# git is used by the git-awareness tests.
+missing=()
+command -v nix >/dev/null 2>&1 && command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nix-bin >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 nix --version
+tmux -V
 
 echo "==> cargo fmt --check"
 cargo fmt --check

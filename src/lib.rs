@@ -8,9 +8,12 @@
 //! - [`edit`] brings an existing flake in line with a plan through the syntax tree;
 //! - [`templates`] holds what `nixgen init` starts from;
 //! - [`fsio`] and [`git`] write files atomically and tell git about them;
+//! - [`check`] runs Nix on a flake and maps its errors back to the YAML;
 //! - [`diag`] is the error type: diagnostics with file, line and column;
+//! - [`systemd`] names the units a mount point or device becomes (for `nixgen explain`);
 //! - [`cli`] is the command line on top of all of it.
 
+pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod edit;
@@ -19,5 +22,6 @@ pub mod generate;
 pub mod git;
 pub mod model;
 pub mod nix;
+pub mod systemd;
 pub mod templates;
 pub mod yaml;

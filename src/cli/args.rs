@@ -228,13 +228,14 @@ pub struct OverlayListArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Directory of the flake to evaluate.
+    /// Directory of the flake to evaluate (or its flake.nix); a host.yaml beside it is used
+    /// to point Nix's errors at the YAML keys they come from.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     /// Evaluate only this configuration.
     #[arg(long, value_name = "NAME")]
     pub config: Option<String>,
-    /// Passed to Nix as is: use URL for INPUT.
+    /// Passed to Nix as is: use URL for INPUT (repeatable).
     #[arg(long, num_args = 2, value_names = ["INPUT", "URL"], action = clap::ArgAction::Append)]
     pub override_input: Vec<String>,
 }
@@ -243,4 +244,7 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     /// A key such as `storage`, `storage.mkfsArgs` or `overlays.src`; all keys when absent.
     pub key: Option<String>,
+    /// List the systemd units and mounts of this host or fleet file's `storage` and `shares`.
+    #[arg(long, value_name = "HOST.yaml")]
+    pub file: Option<PathBuf>,
 }

@@ -10,6 +10,7 @@ mod commands;
 mod output;
 
 pub use args::Cli;
+pub use commands::completions::{complete_config, COMPLETE_CONFIG};
 pub use commands::stderr_color;
 
 use crate::diag::Failure;

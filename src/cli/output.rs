@@ -1,5 +1,7 @@
 //! What writing commands share: `--dry-run`, `--diff`, `--check`, the "up to date" message,
-//! atomic writes, and telling git about new files (flakes only see git-tracked files).
+//! atomic writes, and telling git about new files (flakes only see git-tracked files); and
+//! [`print_stdout`], which every command's standard output goes through so that a closed pipe
+//! (`nixgen man | head -1`) ends the output quietly instead of panicking.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +24,8 @@ pub struct Reporter {
     git: bool,
     out_of_date: bool,
     created: Vec<PathBuf>,
-    written: Vec<PathBuf>,
+    /// Every file written or found up to date (their git status is checked at the end).
+    seen: Vec<PathBuf>,
 }
 
 impl Reporter {
@@ -32,7 +35,7 @@ impl Reporter {
             git,
             out_of_date: false,
             created: Vec::new(),
-            written: Vec::new(),
+            seen: Vec::new(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Reporter {
         let shown = path.display();
         if outcome == FileOutcome::UpToDate {
             eprintln!("{shown} is up to date");
+            self.seen.push(path.to_path_buf());
             return Ok(outcome);
         }
         if self.flags.check {
@@ -62,7 +66,7 @@ impl Reporter {
             return Ok(outcome);
         }
         if self.flags.dry_run || self.flags.diff {
-            print!("{}", fsio::unified_diff(path, old, new));
+            print_stdout(&fsio::unified_diff(path, old, new))?;
         }
         let verb = match outcome {
             FileOutcome::Created => "created",
@@ -77,25 +81,69 @@ impl Reporter {
         if outcome == FileOutcome::Created {
             self.created.push(path.to_path_buf());
         }
-        self.written.push(path.to_path_buf());
+        self.seen.push(path.to_path_buf());
         Ok(outcome)
     }
 
-    /// Tells git about new files and warns about untracked flakes; returns the command's status.
+    /// Tells git about new files, warns about untracked flakes and prints the git commands the
+    /// user still has to run; returns the command's status.
     pub fn finish(self) -> Status {
-        if self.git && !self.written.is_empty() {
-            git::after_write(&self.created, &self.written);
+        let (status, pending) = self.finish_git();
+        for p in &pending {
+            eprintln!("{}", p.message());
         }
-        if self.out_of_date {
+        status
+    }
+
+    /// Like [`Reporter::finish`], but returns the git commands the user still has to run
+    /// instead of printing them (`init` makes them part of its next steps).
+    pub fn finish_git(self) -> (Status, Vec<git::Pending>) {
+        let pending = if self.is_read_only() {
+            Vec::new()
+        } else {
+            git::after_write(&self.created, &self.seen, self.git)
+        };
+        let status = if self.out_of_date {
             Status::Failed
         } else {
             Status::Success
-        }
+        };
+        (status, pending)
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe (the reader has all it wants, as with
+/// `| head`) is not an error: the rest of the output is dropped quietly.
+pub fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Diagnostic::error(format!("cannot write to standard output: {e}"))
+            .with_help("check where the output goes (a full disk, a closed terminal), or redirect it to a file")
+            .into()),
     }
 }
 
 /// Reads a file that may not exist yet; any other failure is a diagnostic.
 pub fn read_existing(path: &Path) -> Result<Option<String>> {
+    // A parse holds about 80 bytes of syntax tree a byte of source: very large files are
+    // refused before they are read.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > crate::nix::MAX_FILE_BYTES {
+            return Err(Diagnostic::in_file(
+                path,
+                format!(
+                    "the file is {} bytes; nixgen reads files of at most {} bytes",
+                    meta.len(),
+                    crate::nix::MAX_FILE_BYTES
+                ),
+            )
+            .with_help("nothing was written; split the file, or edit it by hand")
+            .into());
+        }
+    }
     match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
@@ -110,6 +158,10 @@ pub fn read_existing(path: &Path) -> Result<Option<String>> {
             .into()
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Diagnostic::in_file(path, format!("cannot read the file: {e}")).into()),
+        Err(e) => Err(
+            Diagnostic::in_file(path, format!("cannot read the file: {e}"))
+                .with_help("check the path and its permissions; nothing was written")
+                .into(),
+        ),
     }
 }

@@ -124,23 +124,25 @@ impl Flake {
 
     /// Parses `text`; refuses files with syntax errors.
     pub fn parse(path: &Path, text: &str) -> Result<Flake> {
-        if let Err(e) = crate::nix::check_syntax(text) {
-            let d = match e.position {
-                Some(p) => Diagnostic::at(
-                    path,
-                    text,
-                    p,
-                    format!("the file does not parse: {}", e.message),
-                ),
-                None => {
-                    Diagnostic::in_file(path, format!("the file does not parse: {}", e.message))
-                }
-            };
-            return fail(
-                d.with_help("fix the syntax error first; nixgen edits only files that parse"),
-            );
-        }
-        let root = rnix::Root::parse(text).tree();
+        let root = match crate::nix::parse_checked(text) {
+            Ok(root) => root,
+            Err(e) => {
+                let d = match e.position {
+                    Some(p) => Diagnostic::at(
+                        path,
+                        text,
+                        p,
+                        format!("the file does not parse: {}", e.message),
+                    ),
+                    None => {
+                        Diagnostic::in_file(path, format!("the file does not parse: {}", e.message))
+                    }
+                };
+                return fail(
+                    d.with_help("fix the syntax error first; nixgen edits only files that parse"),
+                );
+            }
+        };
         let expr = root
             .expr()
             .ok_or_else(|| Diagnostic::in_file(path, "the file is empty"))?;

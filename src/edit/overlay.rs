@@ -606,14 +606,22 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
         None => flake.configurations()?,
     };
     let mut rows = Vec::new();
+    // Lines are counted from the previous row (rows come in file order), not from the start
+    // of the file for each row: that was quadratic on a flake with thousands of entries.
+    let mut cursor = (0usize, 1usize);
     for c in &configs {
         for (_, _, list) in flake.overlays_lists(c)? {
             for b in flake.overlay_bindings(&list) {
-                let line = crate::diag::Position::of_offset(
-                    text,
-                    b.binding.syntax().text_range().start().into(),
-                )
-                .line;
+                let offset: usize = b.binding.syntax().text_range().start().into();
+                if offset < cursor.0 {
+                    cursor = (0, 1);
+                }
+                cursor.1 += text.as_bytes()[cursor.0..offset]
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count();
+                cursor.0 = offset;
+                let line = cursor.1;
                 rows.push(ListedOverlay {
                     config: c.name.clone(),
                     package: b.package.clone(),

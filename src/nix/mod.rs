@@ -32,12 +32,43 @@ impl std::fmt::Display for SyntaxError {
 
 /// Checks that `text` is valid Nix by two parsers: rnix and nixfmt_rs's strict one.
 pub fn check_syntax(text: &str) -> Result<(), SyntaxError> {
-    let parse = rnix::Root::parse(text);
+    parse_checked(text).map(|_| ())
+}
+
+/// Parses `text` with rnix and checks it with the strict parser too; returns rnix's tree.
+///
+/// The two parses are independent, so the strict one runs on a second thread while rnix
+/// parses (on the 10,700-line benchmark flake each takes about 15 ms; see BENCHMARKS.md).
+/// Errors are reported as a sequential check would: rnix's first, then the strict parser's.
+pub fn parse_checked(text: &str) -> Result<rnix::Root, SyntaxError> {
+    // Both parsers recurse on nesting, and rnix is quadratic on some very long chains: text
+    // shaped to exhaust the stack or the clock is refused before either parser sees it.
+    guard_shape(text)?;
+    let (parse, strict) = if text.len() >= PARALLEL_CHECK_BYTES {
+        std::thread::scope(|s| {
+            // The main thread's stack size: the strict parser recurses on nesting.
+            let strict = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(s, || strict_check(text))
+                .ok();
+            let parse = rnix::Root::parse(text);
+            // A panic in the strict parser is a bug there; it surfaces as one here.
+            let strict = strict.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            (parse, strict)
+        })
+    } else {
+        (rnix::Root::parse(text), None)
+    };
     if let Some(error) = parse.errors().first() {
         return Err(rnix_error(text, error));
     }
-    strict_check(text)
+    strict.unwrap_or_else(|| strict_check(text))?;
+    Ok(parse.tree())
 }
+
+/// Texts at least this long are checked by both parsers at once (below it a thread costs
+/// more than it saves).
+const PARALLEL_CHECK_BYTES: usize = 64 * 1024;
 
 /// Converts an rnix parse error into a positioned [`SyntaxError`].
 pub fn rnix_error(text: &str, error: &rnix::ParseError) -> SyntaxError {
@@ -74,33 +105,207 @@ pub fn rnix_error(text: &str, error: &rnix::ParseError) -> SyntaxError {
 /// The strict parse (nixfmt_rs rejects what Nix rejects, where rnix is lenient).
 fn strict_check(text: &str) -> Result<(), SyntaxError> {
     // nixfmt_rs recurses on nesting; very deep input is refused before it can exhaust the stack.
-    if nesting_depth(text) > MAX_NESTING {
-        return Err(SyntaxError {
-            position: None,
-            message: format!("the expression is nested deeper than {MAX_NESTING} levels"),
-        });
-    }
-    nixfmt_rs::format(text)
+    // (The check skips strings: `{` inside a string is text, not nesting.)
+    guard_shape(text)?;
+    // Only the parse: nixfmt_rs's `format` is this parse plus a layout pass that cannot fail
+    // (and that takes 60% of the time). `parse` is public but hidden in nixfmt_rs's docs, so
+    // Cargo.lock pins the version it is checked against (tests cover it).
+    nixfmt_rs::parse(text)
         .map(|_| ())
         .map_err(|e| nixfmt_error(text, &e))
 }
 
+/// Largest Nix file nixgen reads (8 MiB: ten times the 10,700-line benchmark flake fits).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Deepest bracket nesting accepted from files nixgen reads.
 pub const MAX_NESTING: usize = 256;
 
-fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for b in text.bytes() {
-        match b {
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                max = max.max(depth);
+/// Most operators accepted in one chain at one nesting level (`++`, `//`, `->`, `-`, `!`, which
+/// the parsers handle by recursion): rnix overflows the stack on 100,000 `-`, nixfmt_rs on
+/// 100,000 `++`.
+pub const MAX_OPS: usize = 1000;
+
+/// Most operands juxtaposed at one level outside a list (a function applied to that many
+/// arguments): rnix takes quadratic time on long applications (0.3 s for 10,000).
+pub const MAX_CHAIN: usize = 10_000;
+
+/// Longest run of name and path characters (`a.b.c`, `./x/y`) accepted: rnix's tokenizer takes
+/// quadratic time in it.
+pub const MAX_RUN: usize = 4096;
+
+/// Refuses text whose shape would make a parser overflow its stack or take quadratic time:
+/// brackets nested deeper than [`MAX_NESTING`], chains longer than [`MAX_OPS`] / [`MAX_CHAIN`],
+/// or a name or path longer than [`MAX_RUN`]. One pass over the bytes; strings and comments
+/// are skipped (their interpolations are code). No hand-written Nix comes near these limits.
+fn guard_shape(text: &str) -> Result<(), SyntaxError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Level {
+        /// Code; `list` when the level is a list (where juxtaposition separates items).
+        Code {
+            list: bool,
+            chain: usize,
+            ops: usize,
+        },
+        /// Inside `"..."` or `''...''`.
+        Str { indented: bool },
+    }
+    let refuse = |offset: usize, message: String| SyntaxError {
+        position: Some(crate::diag::Position::of_offset(text, offset)),
+        message,
+    };
+    let bytes = text.as_bytes();
+    let mut stack = vec![Level::Code {
+        list: false,
+        chain: 0,
+        ops: 0,
+    }];
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        let top = *stack.last().expect("the bottom level is never popped");
+        match top {
+            Level::Str { indented } => {
+                if !indented && b == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if indented && b == b'\'' && next == b'\'' {
+                    let after = bytes.get(i + 2).copied().unwrap_or(0);
+                    if matches!(after, b'\'' | b'$' | b'\\') {
+                        i += 3;
+                        continue;
+                    }
+                    stack.pop();
+                    i += 2;
+                    continue;
+                }
+                if !indented && b == b'"' {
+                    stack.pop();
+                } else if b == b'$' && next == b'{' {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(refuse(
+                            i,
+                            format!("the expression is nested deeper than {MAX_NESTING} levels"),
+                        ));
+                    }
+                    stack.push(Level::Code {
+                        list: false,
+                        chain: 0,
+                        ops: 0,
+                    });
+                    i += 2;
+                    continue;
+                }
+                i += 1;
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
+            Level::Code { list, chain, ops } => {
+                let set = |stack: &mut Vec<Level>, chain: usize, ops: usize| {
+                    *stack.last_mut().expect("a level") = Level::Code { list, chain, ops };
+                };
+                if b == b'#' {
+                    i += bytes[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .unwrap_or(bytes.len() - i);
+                    continue;
+                }
+                if b == b'/' && next == b'*' {
+                    i += 2 + text[i + 2..].find("*/").map_or(bytes.len(), |e| e + 2);
+                    continue;
+                }
+                if b == b'"' || (b == b'\'' && next == b'\'') {
+                    let indented = b == b'\'';
+                    set(&mut stack, chain + usize::from(!list), ops);
+                    stack.push(Level::Str { indented });
+                    i += if indented { 2 } else { 1 };
+                    continue;
+                }
+                let run = bytes[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || b"._-+/~'<>".contains(c))
+                    .count();
+                let word = run > 0 && (b.is_ascii_alphanumeric() || b"._/~<".contains(&b));
+                if word {
+                    if run > MAX_RUN {
+                        return Err(refuse(
+                            i,
+                            format!("a name or path is longer than {MAX_RUN} characters"),
+                        ));
+                    }
+                    let separator = matches!(
+                        &text[i..i + run],
+                        "in" | "then"
+                            | "else"
+                            | "if"
+                            | "let"
+                            | "with"
+                            | "assert"
+                            | "or"
+                            | "rec"
+                            | "inherit"
+                    );
+                    let chain = if separator {
+                        0
+                    } else {
+                        chain + usize::from(!list)
+                    };
+                    if chain > MAX_CHAIN {
+                        return Err(refuse(
+                            i,
+                            format!("more than {MAX_CHAIN} operands are chained here"),
+                        ));
+                    }
+                    set(&mut stack, chain, ops);
+                    i += run;
+                    continue;
+                }
+                match b {
+                    b'{' | b'[' | b'(' => {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return Err(refuse(
+                                i,
+                                format!(
+                                    "the expression is nested deeper than {MAX_NESTING} levels"
+                                ),
+                            ));
+                        }
+                        set(&mut stack, chain + usize::from(!list), ops);
+                        stack.push(Level::Code {
+                            list: b == b'[',
+                            chain: 0,
+                            ops: 0,
+                        });
+                    }
+                    b'}' | b']' | b')' => {
+                        depth = depth.saturating_sub(1);
+                        if stack.len() > 1 {
+                            stack.pop();
+                        }
+                    }
+                    b';' | b',' | b'=' | b':' | b'?' | b'@' => set(&mut stack, 0, 0),
+                    b'-' | b'!' | b'+' | b'/' | b'>' => {
+                        let ops = ops + 1;
+                        if ops > MAX_OPS {
+                            return Err(refuse(
+                                i,
+                                format!("more than {MAX_OPS} operators are chained here"),
+                            ));
+                        }
+                        set(&mut stack, 0, ops);
+                    }
+                    _ if b.is_ascii_whitespace() => {}
+                    _ => set(&mut stack, 0, ops),
+                }
+                i += 1;
+            }
         }
     }
-    max
+    Ok(())
 }
 
 fn nixfmt_error(text: &str, e: &nixfmt_rs::ParseError) -> SyntaxError {
@@ -122,12 +327,7 @@ fn nixfmt_error(text: &str, e: &nixfmt_rs::ParseError) -> SyntaxError {
 
 /// Lays out valid Nix text the way nixfmt does.
 pub fn format(text: &str) -> Result<String, SyntaxError> {
-    if nesting_depth(text) > MAX_NESTING {
-        return Err(SyntaxError {
-            position: None,
-            message: format!("the expression is nested deeper than {MAX_NESTING} levels"),
-        });
-    }
+    guard_shape(text)?;
     nixfmt_rs::format(text).map_err(|e| nixfmt_error(text, &e))
 }
 
@@ -140,6 +340,36 @@ mod tests {
         assert!(rnix::Root::parse("[ a x: x ]").errors().is_empty());
         assert!(check_syntax("[ a x: x ]").is_err());
         assert!(check_syntax("{ a = [ 1 ]; }").is_ok());
+    }
+
+    #[test]
+    fn braces_inside_strings_are_not_nesting() {
+        // Found by tests/properties.rs: 300 `{` in a string were taken for 300 levels.
+        let text = format!(
+            "{{ a = \"{}\"; b = ''{}''; }}",
+            "{".repeat(300),
+            "{".repeat(300)
+        );
+        assert!(check_syntax(&text).is_ok());
+        assert!(format(&text).is_ok());
+        let deep = format!("{{ a = {}{}; }}", "[".repeat(300), "]".repeat(300));
+        assert!(check_syntax(&deep).is_err());
+    }
+
+    #[test]
+    fn shapes_that_break_the_parsers_are_refused() {
+        for text in [
+            format!("{{ a = {}1; }}", "-".repeat(5000)),
+            format!("{{ a = {}[ ]; }}", "[ ] ++ ".repeat(5000)),
+            format!("{{ a = f{}; }}", " x".repeat(20_000)),
+            format!("{{ a = b{}; }}", ".c".repeat(5000)),
+        ] {
+            let e = check_syntax(&text).unwrap_err();
+            assert!(e.position.is_some(), "{e}");
+        }
+        // Long lists are not chains.
+        let list = format!("{{ a = [{}]; }}", " x".repeat(20_000));
+        assert!(check_syntax(&list).is_ok());
     }
 
     #[test]

@@ -217,3 +217,190 @@ pub fn temp_flake(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+// ---------------------------------------------------------------------------
+// Generated configurations: nixgen's examples, run for real in temporary
+// directories.
+// ---------------------------------------------------------------------------
+
+/// The home directory the examples' absolute paths assume.
+pub const EXAMPLE_SRC: &str = "/home/user/src/";
+
+/// `examples/` of this crate.
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// The `nixgen` binary with `NO_COLOR=1` and `HOME=<cwd>`, run in `cwd`.
+pub fn nixgen_in(cwd: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("nixgen").expect("the nixgen binary is built");
+    cmd.current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("HOME", cwd)
+        .env_remove("CLICOLOR_FORCE")
+        .env("GIT_CEILING_DIRECTORIES", cwd.parent().unwrap_or(cwd));
+    cmd
+}
+
+/// Runs a command; (exit code, stdout, stderr).
+pub fn run_cmd(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().expect("the command runs");
+    (
+        out.status.code().expect("exits with a code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An example's YAML made to work under `root`: the stand-in replaces
+/// `/home/user/src/nixos-flake`, and other `/home/user/src/` paths move to
+/// `<root>/src/` (created by [`create_local_sources`]).
+pub fn localize(yaml: &str, root: &Path) -> String {
+    yaml.replace(
+        &format!("{EXAMPLE_SRC}nixos-flake"),
+        &nixos_flake_fixture().display().to_string(),
+    )
+    .replace(EXAMPLE_SRC, &format!("{}/src/", root.display()))
+}
+
+/// Creates the local source directory of every `src:` overlay that the
+/// description at `yaml` names, each holding a `MARKER` file with the
+/// input's name. Returns (input, directory) pairs.
+pub fn create_local_sources(yaml: &Path) -> Vec<(String, PathBuf)> {
+    let mut made = Vec::new();
+    for host in load_hosts(yaml) {
+        for overlay in &host.host.overlays {
+            if let nixgen::model::OverlaySource::Input { input, url } = &overlay.source {
+                let dir = PathBuf::from(url.strip_prefix("path:").unwrap_or(url));
+                std::fs::create_dir_all(&dir).expect("create a local source");
+                std::fs::write(dir.join("MARKER"), format!("{input}\n")).expect("write MARKER");
+                if !made.iter().any(|(_, d)| d == &dir) {
+                    made.push((input.clone(), dir));
+                }
+            }
+        }
+    }
+    made
+}
+
+/// The validated hosts of a description file (panics on invalid input: the
+/// examples are valid).
+pub fn load_hosts(yaml: &Path) -> Vec<nixgen::model::load::LoadedHost> {
+    let doc = nixgen::model::load::read(yaml)
+        .unwrap_or_else(|f| panic!("{} does not load:\n{f}", yaml.display()));
+    nixgen::model::load::hosts(&doc)
+        .unwrap_or_else(|f| panic!("{} does not validate:\n{f}", yaml.display()))
+}
+
+/// One configuration of a [`Generated`] set.
+pub struct GeneratedConfig {
+    pub name: String,
+    /// The directory holding its flake.nix.
+    pub dir: PathBuf,
+    /// The host description it was generated from.
+    pub yaml: PathBuf,
+}
+
+/// Generated configurations in a temporary directory.
+pub struct Generated {
+    pub tmp: tempfile::TempDir,
+    pub configs: Vec<GeneratedConfig>,
+    /// Local sources created for `src:` overlays: (input, directory), one per directory.
+    pub sources: Vec<(String, PathBuf)>,
+}
+
+impl Generated {
+    /// Configuration `name`.
+    pub fn config(&self, name: &str) -> &GeneratedConfig {
+        self.configs
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no configuration {name}"))
+    }
+
+    /// The flake directory of configuration `name`.
+    pub fn dir(&self, name: &str) -> &Path {
+        &self.config(name).dir
+    }
+
+    /// The (first) local source directory of input `input`.
+    pub fn source(&self, input: &str) -> &Path {
+        self.sources
+            .iter()
+            .find(|(i, _)| i == input)
+            .map(|(_, d)| d.as_path())
+            .unwrap_or_else(|| panic!("no local source {input}"))
+    }
+}
+
+/// `nixgen generate` (single host) or `nixgen scaffold` (fleet) on the YAML
+/// text `yaml`, written as `<tmp>/<file_name>` after [`localize`]; module
+/// files it names are copied from `examples/`.
+pub fn generate_yaml(file_name: &str, yaml: &str) -> Generated {
+    let tmp = tempfile::Builder::new()
+        .prefix("nixgen-eval-")
+        .tempdir()
+        .expect("create a temporary directory");
+    let root = tmp.path().canonicalize().expect("temporary directory");
+    let yaml_path = root.join(file_name);
+    std::fs::write(&yaml_path, localize(yaml, &root)).expect("write the YAML");
+    let sources = create_local_sources(&yaml_path);
+    let hosts = load_hosts(&yaml_path);
+    let is_fleet = yaml.lines().any(|l| l.starts_with("configurations:"));
+    let args: Vec<&str> = if is_fleet {
+        vec![
+            "scaffold",
+            file_name,
+            "--root",
+            "configurations",
+            "--no-git",
+        ]
+    } else {
+        vec!["generate", file_name, "--no-git"]
+    };
+    let (code, _, stderr) = run_cmd(nixgen_in(&root).args(&args));
+    assert_eq!(code, 0, "nixgen {args:?} failed:\n{stderr}");
+    let mut configs = Vec::new();
+    for host in &hosts {
+        let name = host.host.host.name.clone();
+        let (dir, yaml) = if is_fleet {
+            let dir = root.join("configurations").join(&name);
+            let yaml = dir.join("host.yaml");
+            (dir, yaml)
+        } else {
+            (root.clone(), yaml_path.clone())
+        };
+        for module in &host.host.host.modules {
+            let from = examples_dir().join(module);
+            if from.is_file() {
+                std::fs::copy(&from, dir.join(module)).expect("copy a module file");
+            }
+        }
+        configs.push(GeneratedConfig { name, dir, yaml });
+    }
+    Generated {
+        tmp,
+        configs,
+        sources,
+    }
+}
+
+/// [`generate_yaml`] on `examples/<file>`.
+pub fn generate_example(file: &str) -> Generated {
+    let text = std::fs::read_to_string(examples_dir().join(file))
+        .unwrap_or_else(|e| panic!("examples/{file}: {e}"));
+    generate_yaml(file, &text)
+}
+
+/// `nix eval --json --impure --expr <expr>` (no flake involved), e.g. to
+/// read a generated `flake.nix` as plain Nix data.
+pub fn eval_expr_json(expr: &str) -> Result<Value, String> {
+    let output = nix_command()
+        .args(["eval", "--json", "--impure", "--expr", expr])
+        .output()
+        .unwrap_or_else(|e| panic!("{NIX_REQUIRED} (running nix failed: {e})"));
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("not JSON: {e}"))
+}

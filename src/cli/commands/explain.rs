@@ -1,9 +1,707 @@
-//! `nixgen explain`.
+//! `nixgen explain [KEY] [--file HOST.yaml]`: what a host description key becomes in Nix.
+//!
+//! Every key of the contract has an entry: the Nix it turns into, a short YAML example and the
+//! Nix that example generates (a unit test runs each example through the real generator, so
+//! the table cannot drift from what `nixgen generate` writes). For `storage` and `shares` the
+//! explanation goes on to what nixos-flake and NixOS make of the entries at boot: the systemd
+//! mount units, device units and format services, named the way systemd escapes paths
+//! ([`crate::systemd`]). With `--file`, those units are listed for the user's own mount points.
+
+use std::fmt::Write as _;
+use std::path::Path;
 
 use crate::cli::args::ExplainArgs;
+use crate::cli::output::print_stdout;
 use crate::cli::Status;
-use crate::diag::{Diagnostic, Result};
+use crate::diag::{did_you_mean, Diagnostic, Result};
+use crate::model::{load, Host};
+use crate::systemd;
 
-pub fn run(_args: ExplainArgs) -> Result<Status> {
-    Err(Diagnostic::error("explain is not built yet").into())
+/// One key of the host description.
+pub struct KeyDoc {
+    /// Dotted key: `storage.mkfsArgs` (map keys chosen by the user, such as the mount point,
+    /// are left out).
+    pub key: &'static str,
+    /// One line: what the key becomes.
+    pub summary: &'static str,
+    /// More about it, when there is more to say.
+    pub details: &'static str,
+    /// A YAML example (top-level keys; `name` and `backend` are added when absent).
+    pub yaml: &'static str,
+    /// The Nix the example generates (lines of the generated flake, in order).
+    pub nix: &'static str,
+}
+
+/// Every key of the host description (and of fleet files), in the contract's order.
+pub const KEYS: &[KeyDoc] = &[
+    KeyDoc {
+        key: "name",
+        summary: "the configuration's attribute: nixosConfigurations.<name> (required)",
+        details: "Build it with `nix build .#nixosConfigurations.<name>.config.system.build.toplevel`. \
+                  In a fleet file the key under `configurations` is the name.",
+        yaml: "name: devel",
+        nix: "nixosConfigurations.devel = nixpkgs.lib.nixosSystem {",
+    },
+    KeyDoc {
+        key: "system",
+        summary: "the `system` argument of nixpkgs.lib.nixosSystem (default x86_64-linux)",
+        details: "x86_64-linux or aarch64-linux.",
+        yaml: "system: aarch64-linux",
+        nix: "system = \"aarch64-linux\";",
+    },
+    KeyDoc {
+        key: "backend",
+        summary: "imports nixos-flake.nixosModules.backends.<backend> (required)",
+        details: "imageless: a system closure booted by QEMU + virtiofsd (tmpfs root). \
+                  libvirt: a qcow2 disk image for libvirt (grub, ext4 root). Exactly one per configuration.",
+        yaml: "backend: libvirt",
+        nix: "nixos-flake.nixosModules.backends.libvirt",
+    },
+    KeyDoc {
+        key: "nixosFlake",
+        summary: "inputs.nixos-flake.url (default github:linux-kdevops/nixos-flake); nixpkgs always follows it",
+        details: "A local checkout becomes an absolute `path:` URL: nixgen expands `~` and `$HOME` and \
+                  resolves relative paths against the YAML file, because `path:` does neither. \
+                  `nixpkgs.follows = \"nixos-flake/nixpkgs\"` keeps one nixpkgs for both flakes.",
+        yaml: "nixosFlake: path:/home/user/src/nixos-flake",
+        nix: "nixos-flake.url = \"path:/home/user/src/nixos-flake\";\n\
+              nixpkgs.follows = \"nixos-flake/nixpkgs\";",
+    },
+    KeyDoc {
+        key: "hostName",
+        summary: "networking.hostName in the inline module",
+        details: "",
+        yaml: "hostName: devel",
+        nix: "networking.hostName = \"devel\";",
+    },
+    KeyDoc {
+        key: "profiles",
+        summary: "imports nixos-flake.nixosModules.profiles.<profile>, in order",
+        details: "devel | build-tools | monitoring | controller. `controller` also sets \
+                  nixos-flake.controller.enable = true.",
+        yaml: "profiles: [devel, controller]",
+        nix: "nixos-flake.nixosModules.profiles.devel\n\
+              nixos-flake.nixosModules.profiles.controller\n\
+              nixos-flake.controller.enable = true;",
+    },
+    KeyDoc {
+        key: "testSuites",
+        summary: "imports nixos-flake.nixosModules.testSuites.<suite>",
+        details: "fstests | blktests | selftests | nfstests: each carries its suite's packages and services.",
+        yaml: "testSuites: [fstests]",
+        nix: "nixos-flake.nixosModules.testSuites.fstests",
+    },
+    KeyDoc {
+        key: "user",
+        summary: "imports nixos-flake.nixosModules.user and sets nixos-flake.user",
+        details: "An unprivileged account with passwordless sudo. `user: {}` keeps nixos-flake's \
+                  defaults (name `user`, the backend's groups).",
+        yaml: "user:\n  name: kdevops\n  extraGroups: [wheel, kvm]",
+        nix: "nixos-flake.nixosModules.user\n\
+              nixos-flake.user = {\n\
+              name = \"kdevops\";\n\
+              extraGroups = [\n\
+              \"wheel\"\n\
+              \"kvm\"\n\
+              ];\n\
+              };",
+    },
+    KeyDoc {
+        key: "user.name",
+        summary: "nixos-flake.user.name: the account's name (nixos-flake's default: user)",
+        details: "",
+        yaml: "user:\n  name: kdevops",
+        nix: "nixos-flake.user = {\nname = \"kdevops\";\n};",
+    },
+    KeyDoc {
+        key: "user.extraGroups",
+        summary: "nixos-flake.user.extraGroups (default: the backend's, wheel kvm [libvirtd])",
+        details: "Leave it out to keep the backend's defaults: imageless gives wheel and kvm, \
+                  libvirt also libvirtd.",
+        yaml: "user:\n  extraGroups: [wheel, kvm]",
+        nix: "nixos-flake.user = {\nextraGroups = [\n\"wheel\"\n\"kvm\"\n];\n};",
+    },
+    KeyDoc {
+        key: "shares",
+        summary: "imports nixos-flake.nixosModules.mounts.shares and sets nixos-flake.shares.\"<mount point>\"",
+        details: "Each share becomes fileSystems.\"<mount point>\" = { device = <tag>; fsType = \"virtiofs\"; }: \
+                  the host's virtiofsd must announce the tag. XDG variables, overlays on top and \
+                  directory creation stay your own module's job.",
+        yaml: "shares:\n  /etc/xdg-host: { tag: xdg }\n  /mnt/home: { tag: home, options: [ro] }",
+        nix: "nixos-flake.nixosModules.mounts.shares\n\
+              nixos-flake.shares.\"/etc/xdg-host\" = {\n\
+              tag = \"xdg\";\n\
+              };\n\
+              nixos-flake.shares.\"/mnt/home\" = {\n\
+              tag = \"home\";\n\
+              options = [ \"ro\" ];\n\
+              };",
+    },
+    KeyDoc {
+        key: "shares.tag",
+        summary: "nixos-flake.shares.\"<mp>\".tag: the virtiofs tag, which becomes the mount's device",
+        details: "Tags are unique: one virtiofsd instance per tag on the host.",
+        yaml: "shares:\n  /etc/xdg-host: { tag: xdg }",
+        nix: "nixos-flake.shares.\"/etc/xdg-host\" = {\ntag = \"xdg\";\n};",
+    },
+    KeyDoc {
+        key: "shares.options",
+        summary: "nixos-flake.shares.\"<mp>\".options: mount options, such as ro",
+        details: "",
+        yaml: "shares:\n  /mnt/home: { tag: home, options: [ro] }",
+        nix: "options = [ \"ro\" ];",
+    },
+    KeyDoc {
+        key: "storage",
+        summary: "imports nixos-flake.nixosModules.mounts.storage and sets nixos-flake.storage.\"<mount point>\"",
+        details: "Each entry becomes fileSystems.\"<mount point>\". With mkfsArgs the module adds a \
+                  oneshot format-<escaped mount point>.service that runs mkfs before the mount unit \
+                  (skipped when blkid finds a file system); with autoFormat = true NixOS formats an \
+                  empty device on first mount; with neither the device must hold a file system already.",
+        yaml: "storage:\n  /mnt/nvme0:\n    device: /dev/nvme0n1\n    fsType: xfs\n    mkfsArgs: [-b, size=16k, -s, size=16k]\n  \
+               /mnt/nvme1: { device: /dev/nvme1n1, fsType: xfs, autoFormat: true }\n  \
+               /mnt/data: { device: /dev/vdb, fsType: ext4, options: [noatime] }",
+        nix: "nixos-flake.nixosModules.mounts.storage\n\
+              nixos-flake.storage.\"/mnt/nvme0\" = {\n\
+              device = \"/dev/nvme0n1\";\n\
+              fsType = \"xfs\";\n\
+              mkfsArgs = [\n\
+              \"-b\"\n\
+              \"size=16k\"\n\
+              \"-s\"\n\
+              \"size=16k\"\n\
+              ];\n\
+              };\n\
+              nixos-flake.storage.\"/mnt/nvme1\" = {\n\
+              device = \"/dev/nvme1n1\";\n\
+              fsType = \"xfs\";\n\
+              autoFormat = true;\n\
+              };\n\
+              nixos-flake.storage.\"/mnt/data\" = {\n\
+              device = \"/dev/vdb\";\n\
+              fsType = \"ext4\";\n\
+              options = [ \"noatime\" ];\n\
+              };",
+    },
+    KeyDoc {
+        key: "storage.device",
+        summary: "nixos-flake.storage.\"<mp>\".device: the block device, such as /dev/nvme0n1",
+        details: "Each device is used once. Its systemd unit is dev-<escaped path>.device \
+                  (/dev/nvme0n1 → dev-nvme0n1.device); format services wait for it.",
+        yaml: "storage:\n  /mnt/data: { device: /dev/vdb, fsType: ext4 }",
+        nix: "device = \"/dev/vdb\";",
+    },
+    KeyDoc {
+        key: "storage.fsType",
+        summary: "nixos-flake.storage.\"<mp>\".fsType: the file system, such as xfs or ext4",
+        details: "With mkfsArgs, the format service runs mkfs.<fsType>.",
+        yaml: "storage:\n  /mnt/data: { device: /dev/vdb, fsType: ext4 }",
+        nix: "fsType = \"ext4\";",
+    },
+    KeyDoc {
+        key: "storage.options",
+        summary: "nixos-flake.storage.\"<mp>\".options: mount options, such as noatime",
+        details: "",
+        yaml: "storage:\n  /mnt/data: { device: /dev/vdb, fsType: ext4, options: [noatime] }",
+        nix: "options = [ \"noatime\" ];",
+    },
+    KeyDoc {
+        key: "storage.mkfsArgs",
+        summary: "nixos-flake.storage.\"<mp>\".mkfsArgs: a pre-mount mkfs oneshot with these arguments",
+        details: "The storage module adds format-<escaped mount point>.service: after the device unit, \
+                  before the mount unit, it runs `mkfs.<fsType> <mkfsArgs> <device>` unless \
+                  `blkid --probe` finds a file system. Excludes autoFormat.",
+        yaml: "storage:\n  /mnt/nvme0: { device: /dev/nvme0n1, fsType: xfs, mkfsArgs: [-b, size=16k] }",
+        nix: "mkfsArgs = [\n\"-b\"\n\"size=16k\"\n];",
+    },
+    KeyDoc {
+        key: "storage.autoFormat",
+        summary: "nixos-flake.storage.\"<mp>\".autoFormat: NixOS formats an empty device on first mount",
+        details: "NixOS's own mkfs-<escaped device>.service runs mkfs.<fsType> with default options \
+                  when the device holds no file system. Excludes mkfsArgs.",
+        yaml: "storage:\n  /mnt/nvme1: { device: /dev/nvme1n1, fsType: xfs, autoFormat: true }",
+        nix: "autoFormat = true;",
+    },
+    KeyDoc {
+        key: "overlays",
+        summary: "nixpkgs.overlays = [ nixos-flake.overlays.default (final: prev: { <pkg> = prev.<pkg>.overrideAttrs { src = ...; }; }) ]",
+        details: "nixos-flake's overlay comes first, so prev.<pkg> is nixos-flake's version and \
+                  overrideAttrs replaces only src (and patches with clearPatches). Each package has \
+                  exactly one of src, github, git.",
+        yaml: "overlays:\n  kmod: { src: /home/user/src/kmod }",
+        nix: "kmod-src = {\n\
+              url = \"path:/home/user/src/kmod\";\n\
+              flake = false;\n\
+              };\n\
+              nixpkgs.overlays = [\n\
+              nixos-flake.overlays.default\n\
+              (final: prev: { kmod = prev.kmod.overrideAttrs { src = inputs.kmod-src; }; })\n\
+              ];",
+    },
+    KeyDoc {
+        key: "overlays.src",
+        summary: "a local checkout: input <pkg>-src = { url = \"path:/abs\"; flake = false; } and src = inputs.<pkg>-src",
+        details: "`~`, `$HOME` and paths relative to the YAML file are made absolute (`path:` expands \
+                  neither). Changes in the checkout are picked up on every build without updating \
+                  flake.lock.",
+        yaml: "overlays:\n  fio: { src: /home/user/src/fio }",
+        nix: "fio-src = {\n\
+              url = \"path:/home/user/src/fio\";\n\
+              flake = false;\n\
+              };\n\
+              fio = prev.fio.overrideAttrs { src = inputs.fio-src; };",
+    },
+    KeyDoc {
+        key: "overlays.input",
+        summary: "the input's name for src when <pkg>-src is not right (cpupower builds from kernel-src)",
+        details: "",
+        yaml: "overlays:\n  cpupower: { src: /home/user/src/linux, input: kernel-src }",
+        nix: "kernel-src = {\n\
+              url = \"path:/home/user/src/linux\";\n\
+              flake = false;\n\
+              };\n\
+              cpupower = prev.cpupower.overrideAttrs { src = inputs.kernel-src; };",
+    },
+    KeyDoc {
+        key: "overlays.clearPatches",
+        summary: "patches = [ ]; drops the patches earlier layers (nixos-flake's overlay) apply",
+        details: "Use it when your source already carries the fixes nixos-flake backports.",
+        yaml: "overlays:\n  fio: { src: /home/user/src/fio, clearPatches: true }",
+        nix: "fio = prev.fio.overrideAttrs {\nsrc = inputs.fio-src;\npatches = [ ];\n};",
+    },
+    KeyDoc {
+        key: "overlays.github",
+        summary: "src = final.fetchFromGitHub { owner; repo; rev; hash; }",
+        details: "Leave hash empty: the first build fails with a hash mismatch and prints the right one.",
+        yaml: "overlays:\n  damo:\n    github: { owner: damonitor, repo: damo, rev: v2.0.0, hash: \"\" }",
+        nix: "damo = prev.damo.overrideAttrs {\n\
+              src = final.fetchFromGitHub {\n\
+              owner = \"damonitor\";\n\
+              repo = \"damo\";\n\
+              rev = \"v2.0.0\";\n\
+              hash = \"\";\n\
+              };\n\
+              };",
+    },
+    KeyDoc {
+        key: "overlays.git",
+        summary: "src = final.fetchgit { url; rev; hash; } (kernel.org and other git hosts)",
+        details: "Leave hash empty: the first build fails with a hash mismatch and prints the right one.",
+        yaml: "overlays:\n  xfstests:\n    git: { url: \"git://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git\", rev: v2026.03.20, hash: \"\" }",
+        nix: "xfstests = prev.xfstests.overrideAttrs {\n\
+              src = final.fetchgit {\n\
+              url = \"git://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git\";\n\
+              rev = \"v2026.03.20\";\n\
+              hash = \"\";\n\
+              };\n\
+              };",
+    },
+    KeyDoc {
+        key: "packages",
+        summary: "environment.systemPackages = with pkgs; [ ... ] (attribute names, dotted paths allowed)",
+        details: "",
+        yaml: "packages: [gdb, bpftrace]",
+        nix: "environment.systemPackages = with pkgs; [\ngdb\nbpftrace\n];",
+    },
+    KeyDoc {
+        key: "modules",
+        summary: "extra module files, added to the modules list as Nix paths relative to the flake",
+        details: "`git add` them: a flake only sees files git tracks.",
+        yaml: "modules: [./extra.nix]",
+        nix: "./extra.nix",
+    },
+    KeyDoc {
+        key: "defaults",
+        summary: "fleet files: keys merged into every configuration (maps key by key; lists and scalars replace)",
+        details: "Nothing of its own in Nix: each configuration gets what the merged keys become.",
+        yaml: "",
+        nix: "",
+    },
+    KeyDoc {
+        key: "configurations",
+        summary: "fleet files: one configuration per key (`nixgen scaffold` writes <root>/<name>/flake.nix)",
+        details: "The key is the configuration's name.",
+        yaml: "",
+        nix: "",
+    },
+];
+
+/// Finds the entry for what the user typed: exact (any case), with the user's own map key in
+/// the middle (`storage./mnt/nvme0.mkfsArgs`, `overlays.fio.src`), or a unique last segment
+/// (`mkfsArgs`).
+fn lookup(raw: &str) -> Option<&'static KeyDoc> {
+    let find = |k: &str| KEYS.iter().find(|d| d.key.eq_ignore_ascii_case(k));
+    if let Some(d) = find(raw) {
+        return Some(d);
+    }
+    for section in ["shares", "storage", "overlays"] {
+        if let Some(rest) = raw.strip_prefix(section).and_then(|r| r.strip_prefix('.')) {
+            // The last segment after the user's own key (which may contain dots or slashes).
+            if let Some((_, field)) = rest.rsplit_once('.') {
+                if let Some(d) = find(&format!("{section}.{field}")) {
+                    return Some(d);
+                }
+            }
+            return find(section);
+        }
+    }
+    let mut by_field = KEYS.iter().filter(|d| {
+        d.key
+            .rsplit_once('.')
+            .is_some_and(|(_, f)| f.eq_ignore_ascii_case(raw))
+    });
+    match (by_field.next(), by_field.next()) {
+        (Some(d), None) => Some(d),
+        _ => None,
+    }
+}
+
+/// The contract's storage and shares example, for the units of `nixgen explain storage`.
+const EXAMPLE_HOST: &str = "name: example\nbackend: imageless\n\
+shares:\n  /etc/xdg-host: { tag: xdg }\n  /mnt/home: { tag: home, options: [ro] }\n\
+storage:\n  /mnt/nvme0: { device: /dev/nvme0n1, fsType: xfs, mkfsArgs: [-b, size=16k, -s, size=16k] }\n  \
+/mnt/nvme1: { device: /dev/nvme1n1, fsType: xfs, autoFormat: true }\n  \
+/mnt/data: { device: /dev/vdb, fsType: ext4, options: [noatime] }\n";
+
+/// Which unit listings to show.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Units {
+    Storage,
+    Shares,
+    Both,
+}
+
+pub fn run(args: ExplainArgs) -> Result<Status> {
+    let doc = match &args.key {
+        None => None,
+        Some(raw) => Some(lookup(raw.trim()).ok_or_else(|| unknown_key(raw))?),
+    };
+    let units = match doc.map(|d| d.key.split('.').next().unwrap_or(d.key)) {
+        None => Units::Both,
+        Some("storage") => Units::Storage,
+        Some("shares") => Units::Shares,
+        Some(other) => {
+            if let Some(file) = &args.file {
+                return Err(Diagnostic::in_file(
+                    file,
+                    format!("--file lists the systemd units of `storage` and `shares`, not of `{other}`"),
+                )
+                .with_help(format!(
+                    "run `nixgen explain {other}` without --file, or `nixgen explain storage --file {}`",
+                    file.display()
+                ))
+                .into());
+            }
+            Units::Both
+        }
+    };
+    let mut out = String::new();
+    match (doc, &args.file) {
+        (_, Some(file)) => {
+            let doc = load::read(file)?;
+            let hosts = load::hosts(&doc)?;
+            let several = hosts.len() > 1;
+            for h in &hosts {
+                if several {
+                    let _ = writeln!(out, "configuration {}:", h.host.host.name);
+                }
+                write_units(&mut out, &h.host.host, units, file);
+            }
+        }
+        (None, None) => write_table(&mut out),
+        (Some(d), None) => {
+            write_key(&mut out, d);
+            if matches!(units, Units::Storage | Units::Shares) && !d.key.contains('.') {
+                let example = load::parse(Path::new("example.yaml"), EXAMPLE_HOST.into())
+                    .and_then(|doc| load::hosts(&doc))?;
+                out.push('\n');
+                write_units(
+                    &mut out,
+                    &example[0].host.host,
+                    units,
+                    Path::new("the example"),
+                );
+                let _ = writeln!(
+                    out,
+                    "\nFor your own mount points: nixgen explain {} --file host.yaml",
+                    d.key
+                );
+            }
+        }
+    }
+    print_stdout(&out)?;
+    Ok(Status::Success)
+}
+
+fn unknown_key(raw: &str) -> Diagnostic {
+    let names: Vec<&str> = KEYS.iter().map(|d| d.key).collect();
+    let hint = match did_you_mean(raw, &names) {
+        Some(near) => format!("did you mean `{near}`? `nixgen explain` lists every key"),
+        None => "`nixgen explain` lists every key".to_owned(),
+    };
+    Diagnostic::error(format!("`{raw}` is not a host description key")).with_help(hint)
+}
+
+fn write_table(out: &mut String) {
+    let indent_of = |key: &str| if key.contains('.') { 2 } else { 0 };
+    let width = KEYS
+        .iter()
+        .map(|d| indent_of(d.key) + d.key.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(out, "What each host description key becomes in Nix:\n");
+    for d in KEYS {
+        let indent = if d.key.contains('.') { "  " } else { "" };
+        let pad = width + 2 - indent.len();
+        let _ = writeln!(out, "{indent}{:<pad$}{}", d.key, d.summary);
+    }
+    let _ = writeln!(
+        out,
+        "\n`nixgen explain KEY` shows an example; `nixgen explain storage` and \
+         `nixgen explain shares` also show the systemd units that result."
+    );
+}
+
+fn write_key(out: &mut String, d: &KeyDoc) {
+    let _ = writeln!(out, "{}: {}", d.key, d.summary);
+    if !d.details.is_empty() {
+        out.push('\n');
+        for line in wrap(d.details, 92) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if !d.yaml.is_empty() {
+        let _ = writeln!(out, "\nYAML:");
+        for line in d.yaml.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        let _ = writeln!(out, "\nbecomes, in flake.nix:");
+        for line in indent_nix(d.nix) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let children: Vec<&str> = KEYS
+        .iter()
+        .filter(|c| {
+            c.key
+                .strip_prefix(d.key)
+                .is_some_and(|r| r.starts_with('.'))
+        })
+        .map(|c| c.key)
+        .collect();
+    if !children.is_empty() {
+        let _ = writeln!(out, "\nSub-keys: {}", children.join(", "));
+    }
+}
+
+/// Re-indents an example's lines by bracket depth (the table stores them flush left).
+fn indent_nix(nix: &str) -> Vec<String> {
+    let mut depth: usize = 0;
+    let mut lines = Vec::new();
+    for line in nix.lines() {
+        let line = line.trim();
+        let closes = line.starts_with('}') || line.starts_with(']') || line.starts_with(')');
+        if closes {
+            depth = depth.saturating_sub(1);
+        }
+        lines.push(format!("{}{line}", "  ".repeat(depth)));
+        let opens = line.ends_with('{') || line.ends_with('[') || line.ends_with("({");
+        if opens {
+            depth += 1;
+        }
+    }
+    lines
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("never empty");
+        if !last.is_empty() && last.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// Lists the systemd units and mounts `host`'s storage and shares become.
+fn write_units(out: &mut String, host: &Host, which: Units, source: &Path) {
+    let source = source.display();
+    if which != Units::Shares {
+        if host.storage.is_empty() {
+            let _ = writeln!(out, "storage: none in {source}");
+        } else {
+            let _ = writeln!(out, "storage: systemd units and mounts at boot ({source})");
+        }
+        for (mp, s) in &host.storage {
+            let mount = systemd::mount_unit(mp);
+            let device = systemd::device_unit(&s.device);
+            let _ = writeln!(out, "  {mp}  ({} as {})", s.device, s.fs_type);
+            if let Some(args) = &s.mkfs_args {
+                let mut cmd = vec![format!("mkfs.{}", s.fs_type)];
+                cmd.extend(args.iter().cloned());
+                cmd.push(s.device.clone());
+                let _ = writeln!(
+                    out,
+                    "    {:<28} oneshot after {device}, before {mount}: `{}` unless blkid finds a file system",
+                    systemd::format_service(mp),
+                    cmd.join(" ")
+                );
+            } else if s.auto_format == Some(true) {
+                let _ = writeln!(
+                    out,
+                    "    {:<28} NixOS's first-mount format: mkfs.{} with default options when {} is empty",
+                    systemd::mkfs_service(&s.device),
+                    s.fs_type,
+                    s.device
+                );
+            }
+            let options = s
+                .options
+                .as_ref()
+                .filter(|o| !o.is_empty())
+                .map(|o| format!(" -o {}", o.join(",")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {:<28} mounts {} ({}{options}) at {mp}{}",
+                mount,
+                s.device,
+                s.fs_type,
+                if s.mkfs_args.is_none() && s.auto_format != Some(true) {
+                    "; the device must already hold a file system"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if which == Units::Both {
+        out.push('\n');
+    }
+    if which != Units::Storage {
+        if host.shares.is_empty() {
+            let _ = writeln!(out, "shares: none in {source}");
+        } else {
+            let _ = writeln!(out, "shares: virtiofs mounts at boot ({source})");
+        }
+        for (mp, s) in &host.shares {
+            let options = s
+                .options
+                .as_ref()
+                .filter(|o| !o.is_empty())
+                .map(|o| format!(", -o {}", o.join(",")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {mp}\n    {:<28} mounts virtiofs tag `{}` at {mp} (fsType virtiofs{options})",
+                systemd::mount_unit(mp),
+                s.tag
+            );
+        }
+    }
+    let any = (which != Units::Shares && !host.storage.is_empty())
+        || (which != Units::Storage && !host.shares.is_empty());
+    if any {
+        let _ = writeln!(
+            out,
+            "\nOn the guest: `systemctl status <unit>` (quote names with `\\`, such as \
+             'etc-xdg\\x2dhost.mount'), or `systemctl status /mnt/point`; \
+             `systemd-escape --path /mnt/point` names a unit."
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{emit, plan_for, Examples};
+
+    /// Runs every example through the real generator: the Nix the table shows must be what
+    /// `nixgen generate` writes, in order.
+    #[test]
+    fn every_example_is_what_generate_writes() {
+        for d in KEYS.iter().filter(|d| !d.yaml.is_empty()) {
+            let mut yaml = String::new();
+            if !d.yaml.lines().any(|l| l.starts_with("name:")) {
+                yaml.push_str("name: vm\n");
+            }
+            if !d.yaml.lines().any(|l| l.starts_with("backend:")) {
+                yaml.push_str("backend: imageless\n");
+            }
+            yaml.push_str(d.yaml);
+            yaml.push('\n');
+            let doc = load::parse(Path::new("/nonexistent/host.yaml"), yaml.into_bytes())
+                .unwrap_or_else(|e| panic!("{}: {e}", d.key));
+            let hosts = load::hosts(&doc).unwrap_or_else(|e| panic!("{}: {e}", d.key));
+            let flake = emit(&plan_for(&hosts[0].host), &Examples::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", d.key));
+            let generated: Vec<&str> = flake.lines().map(str::trim).collect();
+            let mut at = 0;
+            for want in d.nix.lines().map(str::trim) {
+                // Whole lines, or part of one where nixfmt joins a short set onto one line.
+                match generated[at..].iter().position(|l| l.contains(want)) {
+                    Some(i) => at += i + 1,
+                    None => panic!(
+                        "{}: `{want}` is not in the generated flake (after line {at}):\n{flake}",
+                        d.key
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_contract_key_has_an_entry() {
+        let schema = crate::model::json_schema();
+        let host = &schema["$defs"]["Host"]["properties"];
+        for key in host.as_object().expect("properties").keys() {
+            assert!(lookup(key).is_some(), "no entry for `{key}`");
+        }
+        for (parent, def) in [
+            ("user", "User"),
+            ("shares", "Share"),
+            ("storage", "Storage"),
+            ("overlays", "Overlay"),
+        ] {
+            let props = schema["$defs"][def]["properties"]
+                .as_object()
+                .expect("properties");
+            for key in props.keys() {
+                let dotted = format!("{parent}.{key}");
+                assert!(
+                    KEYS.iter().any(|d| d.key == dotted),
+                    "no entry for `{dotted}`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_accepts_user_keys_and_bare_fields() {
+        assert_eq!(lookup("storage").map(|d| d.key), Some("storage"));
+        assert_eq!(lookup("STORAGE").map(|d| d.key), Some("storage"));
+        assert_eq!(
+            lookup("storage./mnt/nvme0.mkfsArgs").map(|d| d.key),
+            Some("storage.mkfsArgs")
+        );
+        assert_eq!(
+            lookup("overlays.fio.src").map(|d| d.key),
+            Some("overlays.src")
+        );
+        assert_eq!(lookup("mkfsArgs").map(|d| d.key), Some("storage.mkfsArgs"));
+        // `options` exists under shares and storage: ambiguous.
+        assert!(lookup("options").is_none());
+        assert!(lookup("storge").is_none());
+        let d = unknown_key("storge");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `storage`? `nixgen explain` lists every key")
+        );
+    }
 }

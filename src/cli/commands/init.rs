@@ -1,4 +1,11 @@
 //! `nixgen init`: a new host description and its flake from a template.
+//!
+//! Values come from the command line, then (with `--interactive`, and only when both stdin
+//! and stderr are terminals) from dialoguer prompts for what is still missing, then from the
+//! template's defaults, so that pressing Enter at every prompt gives a configuration that
+//! `nixgen validate` and `nixgen generate` accept. A local nixos-flake location is stored as
+//! an absolute `path:` URL (Nix expands neither `~` nor relative paths), checked to hold a
+//! flake.nix. The next steps printed at the end include the exact git commands still needed.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -64,8 +71,8 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
             template,
             &args.name.clone().unwrap_or_else(|| default_name(&args.dir)),
         );
-        if let Some(url) = &args.nixos_flake {
-            a.nixos_flake = url.clone();
+        if let Some(raw) = &args.nixos_flake {
+            a.nixos_flake = flake_location_from_flag(raw)?;
         }
         a
     };
@@ -82,6 +89,7 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
     let flake_text = generate::emit(&plan_for(&host.host), &templates::flake_examples(&home))
         .map_err(|e| {
             Diagnostic::error(format!("internal error: the template does not parse: {e}"))
+                .with_help("please report this with the command line; nothing was written")
         })?;
 
     let mut reporter = Reporter::new(args.write, !args.no_git);
@@ -92,35 +100,71 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
     reporter.file(&yaml_path, old_yaml.as_deref(), &yaml_text)?;
     reporter.file(&flake_path, old_flake.as_deref(), &flake_text)?;
     let read_only = reporter.is_read_only();
-    let status = reporter.finish();
+    let (status, pending) = reporter.finish_git();
     if !read_only {
-        print_next_steps(&args.dir, &host.host.host.name);
+        print_next_steps(&args.dir, &host.host.host.name, &pending);
     }
     Ok(status)
 }
 
-fn print_next_steps(dir: &Path, name: &str) {
-    let cd = if dir == Path::new(".") {
-        String::new()
-    } else {
-        format!("  cd {}\n", dir.display())
-    };
-    let git = if crate::git::work_tree(&dir.join("flake.nix")).is_some() {
-        ""
-    } else {
-        "  git init && git add host.yaml flake.nix   # flakes only see git-tracked files\n"
-    };
-    eprintln!(
-        "\nnext steps:\n{cd}  $EDITOR host.yaml                         # describe the host (`nixgen explain` helps)\n  \
-         nixgen generate                           # bring flake.nix in line with host.yaml\n{git}  \
-         nix build .#nixosConfigurations.{name}.config.system.build.toplevel"
-    );
+fn print_next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) {
+    let mut steps: Vec<(String, String)> = Vec::new();
+    if dir != Path::new(".") {
+        steps.push((format!("cd {}", dir.display()), String::new()));
+    }
+    steps.push((
+        "$EDITOR host.yaml".into(),
+        "describe the host (`nixgen explain KEY` shows what a key becomes)".into(),
+    ));
+    steps.push((
+        "nixgen generate".into(),
+        "bring flake.nix in line with host.yaml".into(),
+    ));
+    for p in pending {
+        // Each pending entry is about the directory just entered.
+        let why = match &p.reason {
+            crate::git::Reason::Ignored(top) => format!(
+                "a repository of its own: the one at {} ignores this directory",
+                top.display()
+            ),
+            _ => "flakes only see files git tracks".into(),
+        };
+        steps.push((p.command(true), why));
+    }
+    steps.push((
+        format!("nix build .#nixosConfigurations.{name}.config.system.build.toplevel"),
+        String::new(),
+    ));
+    let width = steps
+        .iter()
+        .filter(|(_, why)| !why.is_empty())
+        .map(|(cmd, _)| cmd.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::from("\nnext steps:\n");
+    for (cmd, why) in &steps {
+        if why.is_empty() {
+            text.push_str(&format!("  {cmd}\n"));
+        } else {
+            text.push_str(&format!("  {cmd:<width$}   # {why}\n"));
+        }
+    }
+    eprint!("{text}");
 }
 
 /// Asks, on a terminal, for what the command line left out. Enter accepts every default.
 fn ask(args: &InitArgs) -> Result<HostAnswers> {
     use dialoguer::{Input, MultiSelect, Select};
-    let prompt_error = |e: dialoguer::Error| Diagnostic::error(format!("prompt failed: {e}"));
+    let prompt_error = |e: dialoguer::Error| {
+        let dialoguer::Error::IO(io) = &e;
+        if io.kind() == std::io::ErrorKind::Interrupted {
+            Diagnostic::error("cancelled; nothing was written")
+                .with_help("run `nixgen init --interactive` again, or give the values as options (`nixgen init --help`)")
+        } else {
+            Diagnostic::error(format!("the prompt failed: {e}; nothing was written"))
+                .with_help("give the values as options instead (`nixgen init --help`); without --interactive, defaults fill in the rest")
+        }
+    };
 
     let template = match args.template {
         Some(t) => t,
@@ -162,15 +206,24 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
             .map_err(prompt_error)?,
     };
     let nixos_flake = match &args.nixos_flake {
-        Some(url) => url.clone(),
-        None => Input::<String>::new()
-            .with_prompt("nixos-flake (URL or local checkout)")
-            .default(DEFAULT_NIXOS_FLAKE.to_owned())
-            .validate_with(|s: &String| -> std::result::Result<(), String> {
-                check_flake_location(s)
-            })
-            .interact_text()
-            .map_err(prompt_error)?,
+        Some(raw) => flake_location_from_flag(raw)?,
+        None => {
+            let raw = Input::<String>::new()
+                .with_prompt("nixos-flake (URL or local checkout)")
+                .default(DEFAULT_NIXOS_FLAKE.to_owned())
+                .validate_with(|s: &String| -> std::result::Result<(), String> {
+                    let url = flake_location(s)?;
+                    match missing_flake_nix(&url) {
+                        Some(problem) => Err(problem),
+                        None => Ok(()),
+                    }
+                })
+                .interact_text()
+                .map_err(prompt_error)?;
+            flake_location(&raw).map_err(|e| {
+                Diagnostic::error(e).with_help("run `nixgen init` again with --nixos-flake URL")
+            })?
+        }
     };
     let all = [
         Profile::Devel,
@@ -193,6 +246,14 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
         .with_prompt("User account (empty: none)")
         .default(template.user_name().unwrap_or("").to_owned())
         .allow_empty(true)
+        .validate_with(|s: &String| -> std::result::Result<(), String> {
+            let s = s.trim();
+            if s.is_empty() || is_user_name(s) {
+                Ok(())
+            } else {
+                Err("lower-case letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters".into())
+            }
+        })
         .interact_text()
         .map_err(prompt_error)?;
     let mut answers = HostAnswers::defaults(template, &name);
@@ -202,21 +263,71 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
     Ok(answers)
 }
 
-/// A local nixos-flake location must hold a flake.nix.
-fn check_flake_location(raw: &str) -> std::result::Result<(), String> {
-    let path_part = raw.strip_prefix("path:").unwrap_or(raw);
-    let local = raw.starts_with("path:") || paths::looks_local(raw);
-    if !local {
-        return if raw.contains(':') {
-            Ok(())
-        } else {
-            Err("write a flake URL (github:owner/repo) or a local path".into())
-        };
+/// A user name as nixos-flake (and `nixgen validate`) accepts it.
+fn is_user_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 32
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// The `nixosFlake` URL for what the user wrote: a flake URL as is, a local checkout (`~/src/
+/// nixos-flake`, `../nixos-flake`, `path:~/x`, or an existing directory's name) as an
+/// absolute `path:` URL resolved against the current directory, because `path:` expands
+/// neither `~` nor `$HOME`, and a relative path would later be read against host.yaml's
+/// directory instead.
+fn flake_location(raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    let path_part = match raw.strip_prefix("path:") {
+        Some(rest) => rest,
+        None if paths::looks_local(raw) => raw,
+        None if !raw.contains(':') && Path::new(raw).is_dir() => raw,
+        None if raw.contains(':') => return Ok(raw.to_owned()),
+        None => {
+            return Err(format!(
+                "`{raw}` is not a flake URL or a directory (try github:owner/repo or ~/src/nixos-flake)"
+            ))
+        }
+    };
+    let cut = path_part.find(['?', '#']).unwrap_or(path_part.len());
+    let (path, rest) = path_part.split_at(cut);
+    let base =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    match paths::resolve_local(path, &base, paths::home_dir().as_deref()) {
+        Some(abs) => Ok(format!("path:{}{rest}", abs.display())),
+        None => Err("`~` or `$HOME` is used but HOME is not set: write an absolute path".into()),
     }
-    let base = std::env::current_dir().unwrap_or_default();
-    match paths::resolve_local(path_part, &base, paths::home_dir().as_deref()) {
-        Some(p) if p.join("flake.nix").is_file() => Ok(()),
-        Some(p) => Err(format!("{} has no flake.nix", p.display())),
-        None => Err("HOME is not set; write an absolute path".into()),
+}
+
+/// For a local `path:` URL, what is wrong when it holds no flake.nix.
+fn missing_flake_nix(url: &str) -> Option<String> {
+    let path = url.strip_prefix("path:")?;
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    let dir = Path::new(path);
+    if dir.join("flake.nix").is_file() {
+        None
+    } else if dir.is_dir() {
+        Some(format!(
+            "{path} has no flake.nix: point at the nixos-flake checkout's top directory"
+        ))
+    } else {
+        Some(format!(
+            "{path} does not exist: clone nixos-flake there first, or give another path"
+        ))
     }
+}
+
+/// `--nixos-flake` from the command line: made into a URL like a prompt answer, with a
+/// warning (not an error: the checkout may come later) when a local path has no flake.nix.
+fn flake_location_from_flag(raw: &str) -> Result<String> {
+    let url = flake_location(raw).map_err(|e| {
+        Diagnostic::error(format!("--nixos-flake: {e}"))
+            .with_help("nixos-flake's URL is github:linux-kdevops/nixos-flake; a local checkout is written as its path")
+    })?;
+    if let Some(problem) = missing_flake_nix(&url) {
+        eprintln!("warning: --nixos-flake: {problem}; Nix will fail until it is there");
+    }
+    Ok(url)
 }

@@ -1,6 +1,8 @@
-//! One function per command; [`dispatch`] picks it.
+//! One function per command; [`dispatch`] picks it. Colour for stderr is decided here once:
+//! `--color always|never` wins, and `auto` colours only a terminal without `NO_COLOR`.
 
 mod check;
+pub mod completions;
 mod explain;
 mod generate;
 mod init;
@@ -9,9 +11,8 @@ mod validate;
 
 use std::io::IsTerminal;
 
-use clap::CommandFactory;
-
 use super::args::{Cli, ColorChoice, Command};
+use super::output::print_stdout;
 use super::Status;
 use crate::diag::{self, Diagnostic, Result};
 
@@ -42,40 +43,13 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Check(args) => check::run(args, color),
         Command::Explain(args) => explain::run(args),
         Command::Schema => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&crate::model::json_schema())
-                    .expect("schema serializes")
-            );
+            let schema = serde_json::to_string_pretty(&crate::model::json_schema())
+                .map_err(|e| Diagnostic::error(format!("internal error: the schema does not serialize: {e}"))
+                    .with_help("please report this; schemas/host.schema.json in the source has the same schema"))?;
+            print_stdout(&format!("{schema}\n"))?;
             Ok(Status::Success)
         }
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "nixgen", &mut std::io::stdout());
-            Ok(Status::Success)
-        }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            let mut out = Vec::new();
-            man.render(&mut out)
-                .map_err(|e| Diagnostic::error(format!("cannot render the man page: {e}")))?;
-            // One page: the main synopsis and options, then each command's own.
-            for sub in Cli::command().get_subcommands() {
-                let name: &'static str =
-                    Box::leak(format!("nixgen {}", sub.get_name()).into_boxed_str());
-                let mut sub = sub.clone().name(name);
-                sub.build();
-                let man = clap_mangen::Man::new(sub);
-                out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
-                man.render_synopsis_section(&mut out).ok();
-                man.render_description_section(&mut out).ok();
-                man.render_options_section(&mut out).ok();
-            }
-            use std::io::Write;
-            std::io::stdout()
-                .write_all(&out)
-                .map_err(|e| Diagnostic::error(format!("cannot write: {e}")))?;
-            Ok(Status::Success)
-        }
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
     }
 }
