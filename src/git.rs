@@ -34,10 +34,39 @@ fn name_of(path: &Path) -> String {
 
 /// The top of the git work tree that holds `path`, if any.
 pub fn work_tree(path: &Path) -> Option<PathBuf> {
+    // Most runs are outside any repository: look for `.git` first, so that they start no
+    // process (a `git` process costs more than editing a 10,000-line flake takes otherwise).
+    if std::env::var_os("GIT_DIR").is_none() && !has_git_ancestor(&dir_of(path)) {
+        return None;
+    }
     let out = git(&dir_of(path), &["rev-parse", "--show-toplevel"])?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// True when `dir` or an ancestor below the `GIT_CEILING_DIRECTORIES` holds `.git` (the
+/// directory git itself would find a repository from).
+fn has_git_ancestor(dir: &Path) -> bool {
+    let Ok(dir) = std::path::absolute(dir) else {
+        return true;
+    };
+    let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    for ancestor in dir.ancestors() {
+        if ancestor.join(".git").exists() {
+            return true;
+        }
+        if ceilings.iter().any(|c| c == ancestor) {
+            return false;
+        }
+    }
+    false
 }
 
 /// True when git tracks `path` (or has it staged, intent-to-add included).

@@ -516,7 +516,7 @@ impl<'a> Editor<'a> {
             out.replace_range(*start..*end, text);
             limit = *start;
         }
-        nix::check_syntax(&out)?;
+        nix::check_output(&out)?;
         Ok(out)
     }
 }

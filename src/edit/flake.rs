@@ -124,25 +124,22 @@ impl Flake {
 
     /// Parses `text`; refuses files with syntax errors.
     pub fn parse(path: &Path, text: &str) -> Result<Flake> {
-        let root = match crate::nix::parse_checked(text) {
-            Ok(root) => root,
-            Err(e) => {
-                let d = match e.position {
-                    Some(p) => Diagnostic::at(
-                        path,
-                        text,
-                        p,
-                        format!("the file does not parse: {}", e.message),
-                    ),
-                    None => {
-                        Diagnostic::in_file(path, format!("the file does not parse: {}", e.message))
-                    }
-                };
-                return fail(
-                    d.with_help("fix the syntax error first; nixgen edits only files that parse"),
-                );
-            }
-        };
+        match crate::nix::parse_checked(text) {
+            Ok(root) => Flake::from_root(path, text, root),
+            Err(e) => fail(syntax_diagnostic(path, text, &e)),
+        }
+    }
+
+    /// Parses `text` with rnix only, for an edit: the edit's result gets the strict check,
+    /// and [`super::finish`] reports the input's own error when the result fails it.
+    pub fn parse_for_edit(path: &Path, text: &str) -> Result<Flake> {
+        match crate::nix::parse_lenient(text) {
+            Ok(root) => Flake::from_root(path, text, root),
+            Err(e) => fail(syntax_diagnostic(path, text, &e)),
+        }
+    }
+
+    fn from_root(path: &Path, text: &str, root: ast::Root) -> Result<Flake> {
         let expr = root
             .expr()
             .ok_or_else(|| Diagnostic::in_file(path, "the file is empty"))?;
@@ -441,6 +438,16 @@ impl Flake {
 
     /// Every `pkg = ...;` binding in the overlay functions of `list`.
     pub fn overlay_bindings(&self, list: &ast::List) -> Vec<OverlayBinding> {
+        self.overlay_bindings_of(list, None)
+    }
+
+    /// Like [`Flake::overlay_bindings`], only `package`'s when given (describing an entry's
+    /// source is most of the work, and `add` needs one entry of thousands).
+    pub fn overlay_bindings_of(
+        &self,
+        list: &ast::List,
+        package: Option<&str>,
+    ) -> Vec<OverlayBinding> {
         let mut out = Vec::new();
         for item in list.items() {
             let Some(body) = overlay_body(&item) else {
@@ -450,9 +457,13 @@ impl Flake {
                 let Some(keys) = binding_keys(&binding) else {
                     continue;
                 };
-                let [package] = keys.as_slice() else {
+                let [name] = keys.as_slice() else {
                     continue;
                 };
+                if package.is_some_and(|p| p != name) {
+                    continue;
+                }
+                let package = name;
                 let (source, clears_patches) = binding
                     .value()
                     .map(|v| self.describe_override(&v))
@@ -609,6 +620,16 @@ impl Flake {
             .map(|t| t.text().to_owned())
             .collect()
     }
+}
+
+/// The refusal for a file that does not parse.
+pub fn syntax_diagnostic(path: &Path, text: &str, e: &crate::nix::SyntaxError) -> Diagnostic {
+    let message = format!("the file does not parse: {}", e.message);
+    match e.position {
+        Some(p) => Diagnostic::at(path, text, p, message),
+        None => Diagnostic::in_file(path, message),
+    }
+    .with_help("fix the syntax error first; nixgen edits only files that parse")
 }
 
 /// Errors as values: a diagnostic becomes the crate's failure type.

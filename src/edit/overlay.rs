@@ -27,14 +27,6 @@ pub struct OverlayRequest {
     pub input: Option<InputPlan>,
 }
 
-fn internal(path: &Path, e: crate::nix::SyntaxError) -> Diagnostic {
-    Diagnostic::in_file(
-        path,
-        format!("internal error: the edit would not parse ({e}); nothing was written"),
-    )
-    .with_help("please report this with the file")
-}
-
 /// Adds `request` to configuration `config` of the file.
 pub fn add(
     path: &Path,
@@ -42,7 +34,18 @@ pub fn add(
     config: Option<&str>,
     request: &OverlayRequest,
 ) -> Result<String> {
-    let flake = Flake::parse(path, text)?;
+    // The edits are planned while the syntax tree lives; it is freed before the output is
+    // parsed, so that parse reuses its memory (on a large flake, page faults dominate).
+    super::finish(plan_add(path, text, config, request), path, text)
+}
+
+fn plan_add<'t>(
+    path: &Path,
+    text: &'t str,
+    config: Option<&str>,
+    request: &OverlayRequest,
+) -> Result<Editor<'t>> {
+    let flake = Flake::parse_for_edit(path, text)?;
     let config = flake.select(config)?;
     if request.input.is_some() && !flake.is_flake() {
         return Err(Diagnostic::in_file(path, "a module file cannot declare flake inputs")
@@ -58,10 +61,12 @@ pub fn add(
     // The package may already have an entry in any of the configuration's overlay lists
     // (one under `mkIf` too): it is brought in line there.
     let lists = flake.overlays_lists(&config)?;
-    let existing = lists
-        .iter()
-        .flat_map(|(_, _, list)| flake.overlay_bindings(list))
-        .find(|b| b.package == request.entry.package);
+    let existing = lists.iter().find_map(|(_, _, list)| {
+        flake
+            .overlay_bindings_of(list, Some(&request.entry.package))
+            .into_iter()
+            .next()
+    });
     if let Some(existing) = existing {
         let scope = scope_of(&existing, &scope);
         let wanted = request.entry.value(&scope);
@@ -74,17 +79,11 @@ pub fn add(
         }
     } else {
         match flake.overlays_list(&config)? {
-            Some((_, _, list)) => {
-                let bindings = flake.overlay_bindings(&list);
-                add_entry(&mut ed, &list, &bindings, &request.entry, &scope);
-            }
+            Some((_, _, list)) => add_entry(&mut ed, &list, &request.entry, &scope),
             None => create_overlays(&flake, &config, &mut ed, &request.entry, &scope)?,
         }
     }
-    if ed.is_empty() {
-        return Ok(text.to_owned());
-    }
-    ed.finish().map_err(|e| internal(path, e).into())
+    Ok(ed)
 }
 
 /// What an entry's source looks like when read back from a file (for comparisons).
@@ -145,22 +144,17 @@ fn overlay_arg_names(element: &SyntaxNode) -> Option<(String, String)> {
 
 /// Puts a new entry into the list: into an existing multi-entry overlay function when the
 /// file groups entries that way, else as a new `(final: prev: { ... })` element.
-fn add_entry(
-    ed: &mut Editor,
-    list: &ast::List,
-    bindings: &[OverlayBinding],
-    entry: &OverlayEntry,
-    scope: &OverlayScope,
-) {
+fn add_entry(ed: &mut Editor, list: &ast::List, entry: &OverlayEntry, scope: &OverlayScope) {
     let grouped = list.items().filter_map(|i| {
         let body = overlay_body(&i)?;
-        (body.attrpath_values().count() >= 2).then_some((i, body))
+        (body.attrpath_values().nth(1).is_some()).then_some((i, body))
     });
     if let Some((item, body)) = grouped.last() {
-        let existing = bindings.iter().find(|b| &b.element == item.syntax());
-        let scope = existing
-            .map(|b| scope_of(b, scope))
-            .unwrap_or_else(|| scope.clone());
+        let mut scope = scope.clone();
+        if let Some((f, p)) = overlay_arg_names(item.syntax()) {
+            scope.final_name = f;
+            scope.prev_name = p;
+        }
         ed.insert_binding(
             &body,
             None,
@@ -293,7 +287,6 @@ fn dotted_input_style(flake: &Flake) -> bool {
         _ => Vec::new(),
     };
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
-    let mut nested = false;
     for b in &bindings {
         let Some(keys) = binding_keys(b) else {
             continue;
@@ -301,16 +294,19 @@ fn dotted_input_style(flake: &Flake) -> bool {
         let keys: Vec<&String> = keys.iter().skip_while(|k| *k == "inputs").collect();
         match keys.as_slice() {
             [name, _field] => *counts.entry((*name).clone()).or_default() += 1,
-            [_name] => {
-                nested |= matches!(
+            // One input written as a nested set settles it.
+            [_name]
+                if matches!(
                     b.value().map(|v| unwrap(v, false)),
                     Some(ast::Expr::AttrSet(_))
-                )
+                ) =>
+            {
+                return false;
             }
             _ => {}
         }
     }
-    !nested && counts.values().any(|c| *c >= 2)
+    counts.values().any(|c| *c >= 2)
 }
 
 /// Makes input `name` reachable in `outputs`; returns how to name inputs there (`Some(x)`
@@ -381,7 +377,19 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
 
 /// Removes `package`'s overlay entry, and its input when nothing else uses it.
 pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> Result<String> {
-    let flake = Flake::parse(path, text)?;
+    // As in `add`: the tree is freed before the output is parsed.
+    let planned =
+        plan_remove(path, text, config, package).map(|ed| ed.unwrap_or_else(|| Editor::new(text)));
+    super::finish(planned, path, text)
+}
+
+fn plan_remove<'t>(
+    path: &Path,
+    text: &'t str,
+    config: Option<&str>,
+    package: &str,
+) -> Result<Option<Editor<'t>>> {
+    let flake = Flake::parse_for_edit(path, text)?;
     let config = flake.select(config)?;
     let lists = flake.overlays_lists(&config)?;
     let found = lists.iter().find_map(|(module, overlays, list)| {
@@ -392,7 +400,7 @@ pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> R
         Some((module, overlays, list, target))
     });
     let Some((module, overlays, list, target)) = found else {
-        return Ok(text.to_owned());
+        return Ok(None);
     };
     let target = &target;
     let mut ed = Editor::new(text);
@@ -400,7 +408,7 @@ pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> R
     if let EntrySource::Input { input, .. } = &target.source {
         remove_unused_input(&flake, &mut ed, input, std::slice::from_ref(&removed))?;
     }
-    ed.finish().map_err(|e| internal(path, e).into())
+    Ok(Some(ed))
 }
 
 /// Removes one overlay binding: the binding, or the whole overlay function when it was the

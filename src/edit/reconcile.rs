@@ -45,7 +45,29 @@ struct Run<'f, 'e> {
 
 /// Brings `old` in line with `plan` (its first configuration).
 pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Result<Reconciled> {
-    let flake = Flake::parse(path, old)?;
+    // The edits are planned while the syntax tree lives; it is freed before the output is
+    // parsed, so that parse reuses its memory.
+    let mut stale = Vec::new();
+    let planned = plan_edits(path, old, plan, prune).map(|(ed, s)| {
+        stale = s;
+        ed
+    });
+    let text = super::finish(planned, path, old)?;
+    Ok(Reconciled {
+        text,
+        stale,
+        pruned: prune,
+    })
+}
+
+/// Plans the edits that bring `old` in line with `plan`, and lists the stale owned items.
+fn plan_edits<'t>(
+    path: &Path,
+    old: &'t str,
+    plan: &FlakePlan,
+    prune: bool,
+) -> Result<(Editor<'t>, Vec<String>)> {
+    let flake = Flake::parse_for_edit(path, old)?;
     if !flake.is_flake() {
         return Err(
             Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
@@ -86,22 +108,7 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
     run.stale_inputs(plan, cp)?;
 
     let Run { ed, stale, .. } = run;
-    let text = if ed.is_empty() {
-        old.to_owned()
-    } else {
-        ed.finish().map_err(|e| {
-            Diagnostic::in_file(
-                path,
-                format!("internal error: the edit would not parse ({e}); nothing was written"),
-            )
-            .with_help("please report this with the file and the host description")
-        })?
-    };
-    Ok(Reconciled {
-        text,
-        stale,
-        pruned: prune,
-    })
+    Ok((ed, stale))
 }
 
 impl Run<'_, '_> {
