@@ -55,12 +55,12 @@ pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
         if let Some(p) = &permissions {
             file.set_permissions(p.clone())?;
         }
-        file.sync_all()?;
+        // The content is on disk before the rename makes it visible: after a crash the name
+        // holds the old bytes or the new ones. (The directory is not synced: losing the rename
+        // itself leaves the old file, which keeps that promise, and scaffolding a fleet would
+        // pay one more flush per file.)
+        file.sync_data()?;
         fs::rename(&tmp.0, &target)?;
-        // Make the rename itself durable.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
         Ok(())
     })();
     result.map_err(|e| {

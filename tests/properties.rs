@@ -104,7 +104,12 @@ fn host() -> impl Strategy<Value = Value> {
         shares,
         storage,
         overlays,
-        prop::collection::vec("[a-z][a-zA-Z0-9]{0,6}", 0..3),
+        prop::collection::vec(
+            "[a-z][a-zA-Z0-9]{0,6}".prop_filter("a Nix keyword is not a package name", |p| {
+                nixgen::nix::escape::is_identifier(p)
+            }),
+            0..3,
+        ),
     )
         .prop_map(
             |(name, backend, system, profiles, host_name, shares, storage, overlays, packages)| {

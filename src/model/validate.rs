@@ -180,7 +180,8 @@ pub fn validate(
     }
 }
 
-fn is_config_name(name: &str) -> bool {
+/// A usable configuration name: it becomes `nixosConfigurations.<name>` and a directory.
+pub fn is_config_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -196,7 +197,8 @@ fn is_host_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn is_user_name(name: &str) -> bool {
+/// A user (or group) name as nixos-flake and NixOS accept it.
+pub fn is_user_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 32
         && chars

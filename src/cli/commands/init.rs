@@ -16,6 +16,7 @@ use crate::cli::output::Reporter;
 use crate::cli::Status;
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{self, plan_for};
+use crate::model::validate::{is_config_name, is_user_name};
 use crate::model::{load, paths, Profile, DEFAULT_NIXOS_FLAKE};
 use crate::templates::{self, HostAnswers, Template};
 
@@ -25,14 +26,7 @@ fn default_name(dir: &Path) -> String {
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let usable = base
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && base
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if usable {
+    if is_config_name(&base) {
         base
     } else {
         "vm".to_owned()
@@ -190,13 +184,7 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
             .with_prompt("Configuration name")
             .default(default_name(&args.dir))
             .validate_with(|s: &String| -> std::result::Result<(), String> {
-                let ok = s
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                if ok {
+                if is_config_name(s) {
                     Ok(())
                 } else {
                     Err("letters, digits, `_` and `-`, starting with a letter".into())
@@ -261,16 +249,6 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
     answers.profiles = profiles;
     answers.user_name = (!user.trim().is_empty()).then(|| user.trim().to_owned());
     Ok(answers)
-}
-
-/// A user name as nixos-flake (and `nixgen validate`) accepts it.
-fn is_user_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= 32
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 /// The `nixosFlake` URL for what the user wrote: a flake URL as is, a local checkout (`~/src/
