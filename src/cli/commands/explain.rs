@@ -242,8 +242,9 @@ pub const KEYS: &[KeyDoc] = &[
         key: "overlays.src",
         summary: "a local checkout: input <pkg>-src = { url = \"path:/abs\"; flake = false; } and src = inputs.<pkg>-src",
         details: "`~`, `$HOME` and paths relative to the YAML file are made absolute (`path:` expands \
-                  neither). Changes in the checkout are picked up on every build without updating \
-                  flake.lock.",
+                  neither). Once flake.lock records the input, Nix 2.8 keeps that copy: run \
+                  `nix flake lock --update-input <pkg>-src` after changing the checkout \
+                  (`nixgen check` refreshes `path:` inputs itself).",
         yaml: "overlays:\n  fio: { src: /home/user/src/fio }",
         nix: "fio-src = {\n\
               url = \"path:/home/user/src/fio\";\n\
