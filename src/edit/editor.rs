@@ -480,6 +480,52 @@ impl<'a> Editor<'a> {
         self.remove(target);
     }
 
+    /// Adds `name` to a function's pattern after its last entry, in the pattern's layout:
+    /// `{ a, name, ... }` inline, or one entry a line. Returns false when the pattern has no
+    /// entry to follow.
+    pub fn insert_pattern_entry(&mut self, pattern: &ast::Pattern, name: &str) -> bool {
+        let Some(last) = pattern.pat_entries().last() else {
+            return false;
+        };
+        let last_start: usize = last.syntax().text_range().start().into();
+        let last_end: usize = last.syntax().text_range().end().into();
+        let after_last = &self.source[last_end..];
+        let multi_line = pattern.syntax().text().contains_char('\n');
+        let indent = self.line_indent(last_start).to_owned();
+        if after_last.trim_start().starts_with(',') {
+            let comma_end = last_end + after_last.find(',').expect("comma seen") + 1;
+            let text = if multi_line {
+                format!("\n{indent}{name},")
+            } else {
+                format!(" {name},")
+            };
+            self.insert(comma_end, text);
+        } else if multi_line {
+            self.insert(last_end, format!(",\n{indent}{name}"));
+        } else {
+            self.insert(last_end, format!(", {name}"));
+        }
+        true
+    }
+
+    /// Removes a pattern entry with its separator: the inverse of
+    /// [`Editor::insert_pattern_entry`].
+    pub fn remove_pattern_entry(&mut self, entry: &ast::PatEntry) {
+        let start: usize = entry.syntax().text_range().start().into();
+        let mut end: usize = entry.syntax().text_range().end().into();
+        let after = &self.source[end..];
+        let before = self.source[..start].trim_end();
+        let before = if after.trim_start().starts_with(',') {
+            // `name,`: up to its own comma, from the end of the previous entry's.
+            end += after.find(',').expect("comma seen") + 1;
+            before.len()
+        } else {
+            // The last entry: the comma before it goes with it.
+            before.strip_suffix(',').unwrap_or(before).len()
+        };
+        self.edits.push((before, end, String::new()));
+    }
+
     /// Replaces an expression node with `expr`, laid out where the node starts.
     pub fn replace_expr(&mut self, node: &SyntaxNode, expr: &Expr) {
         let indent = self

@@ -334,35 +334,11 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
                 return Ok(bind);
             }
             // Add the input to the pattern, after the last entry, in the pattern's layout.
-            let Some(last) = entries.last() else {
+            if !ed.insert_pattern_entry(&p, name) {
                 return Err(flake
                     .error_at(p.syntax(), "the outputs function takes no named inputs")
                     .with_help("write `outputs = { self, nixpkgs, ... }@inputs: ...`")
                     .into());
-            };
-            let last_end: usize = last.syntax().text_range().end().into();
-            let text = flake.text.as_str();
-            let after_last = &text[last_end..];
-            let comma = after_last.trim_start().starts_with(',');
-            let multi_line = p.syntax().text().contains_char('\n');
-            if comma {
-                let comma_end = last_end + after_last.find(',').expect("comma seen") + 1;
-                let insert = if multi_line {
-                    format!(
-                        "\n{}{name},",
-                        ed.line_indent(last.syntax().text_range().start().into())
-                    )
-                } else {
-                    format!(" {name},")
-                };
-                ed.insert(comma_end, insert);
-            } else if multi_line {
-                let indent = ed
-                    .line_indent(last.syntax().text_range().start().into())
-                    .to_owned();
-                ed.insert(last_end, format!(",\n{indent}{name}"));
-            } else {
-                ed.insert(last_end, format!(", {name}"));
             }
             Ok(bind)
         }
@@ -571,26 +547,7 @@ pub fn unused_input(
         _ => {}
     }
     if let Some(entry) = pattern_entry {
-        // Remove `name,` together with the separator before it.
-        let text = flake.text.as_str();
-        let start: usize = entry.syntax().text_range().start().into();
-        let mut end: usize = entry.syntax().text_range().end().into();
-        let after = &text[end..];
-        if after.trim_start().starts_with(',') {
-            end += after.find(',').expect("comma seen") + 1;
-            let before = text[..start].trim_end().len();
-            ed.replace(
-                rnix::TextRange::new((before as u32).into(), (end as u32).into()),
-                String::new(),
-            );
-        } else {
-            let before = text[..start].trim_end();
-            let before = before.strip_suffix(',').unwrap_or(before).len();
-            ed.replace(
-                rnix::TextRange::new((before as u32).into(), (end as u32).into()),
-                String::new(),
-            );
-        }
+        ed.remove_pattern_entry(&entry);
     }
     Ok(true)
 }

@@ -544,9 +544,12 @@ impl Run<'_, '_> {
         }
         match main.lambda.as_ref().and_then(|l| l.param()) {
             Some(ast::Param::Pattern(p)) => {
-                if let Some(open) = p.syntax().first_token() {
-                    self.ed
-                        .insert(open.text_range().end().into(), " pkgs,".into());
+                if !self.ed.insert_pattern_entry(&p, "pkgs") {
+                    // `{ ... }`: no entry to follow, so `pkgs` goes first.
+                    if let Some(open) = p.syntax().first_token() {
+                        self.ed
+                            .insert(open.text_range().end().into(), " pkgs,".into());
+                    }
                 }
             }
             Some(ast::Param::IdentParam(_)) => {}
