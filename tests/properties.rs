@@ -104,7 +104,8 @@ fn host() -> impl Strategy<Value = Value> {
         shares,
         storage,
         overlays,
-        prop::collection::vec(
+        // A set: listing a package twice is a validation error, not a valid host.
+        prop::collection::btree_set(
             "[a-z][a-zA-Z0-9]{0,6}".prop_filter("a Nix keyword is not a package name", |p| {
                 nixgen::nix::escape::is_identifier(p)
             }),
@@ -173,7 +174,14 @@ fn host() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // No failure file: tests/ has no lib.rs for proptest to sit it beside, and a failing
+    // case is printed in full (as YAML) by the assertion anyway.
+    #![proptest_config(ProptestConfig {
+        // PROPTEST_CASES=20000 for a longer hunt; CI runs the default.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn valid_hosts_emit_formatted_parsing_stable_flakes(host in host()) {
