@@ -10,12 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use nixgen::cli::{self, Cli, Status};
 
-/// Parsing a large flake allocates tens of thousands of small syntax nodes, and most of an
-/// edit's time went to page faults for them: mimalloc (with transparent huge pages) takes
-/// `overlay add` on the 10,700-line benchmark flake from 59 to 36 ms, for 57 instead of 37 MiB
-/// of peak memory (BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod heap;
 
 /// Leaves quietly when a write to a closed pipe panicked (`println!` does), and reports every
 /// other panic as the bug it is.
@@ -36,6 +31,7 @@ fn quiet_on_broken_pipe() {
 }
 
 fn main() -> ExitCode {
+    heap::prefer_huge_pages();
     quiet_on_broken_pipe();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
