@@ -7,6 +7,7 @@
 //! flake it wrote or checked is untracked. Git failures never fail a command: the files are
 //! written either way, and the message says what to do by hand.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,24 +33,20 @@ fn name_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The top of the git work tree that holds `path`, if any.
-pub fn work_tree(path: &Path) -> Option<PathBuf> {
-    // Most runs are outside any repository: look for `.git` first, so that they start no
-    // process (a `git` process costs more than editing a 10,000-line flake takes otherwise).
-    if std::env::var_os("GIT_DIR").is_none() && !has_git_ancestor(&dir_of(path)) {
-        return None;
-    }
-    let out = git(&dir_of(path), &["rev-parse", "--show-toplevel"])?;
+/// The top of the git work tree that holds `dir`, if any.
+fn work_tree(dir: &Path) -> Option<PathBuf> {
+    let out = git(dir, &["rev-parse", "--show-toplevel"])?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// True when `dir` or an ancestor below the `GIT_CEILING_DIRECTORIES` holds `.git` (the
-/// directory git itself would find a repository from).
-fn has_git_ancestor(dir: &Path) -> bool {
+/// The nearest of `dir` and its ancestors (below the `GIT_CEILING_DIRECTORIES`) that holds
+/// `.git`: where git itself would find the repository from. `None` when there is none.
+fn git_marker(dir: &Path) -> Option<PathBuf> {
     let Ok(dir) = std::path::absolute(dir) else {
-        return true;
+        // Cannot tell: let git decide.
+        return Some(dir.to_path_buf());
     };
     let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
         .map(|v| {
@@ -60,39 +57,134 @@ fn has_git_ancestor(dir: &Path) -> bool {
         .unwrap_or_default();
     for ancestor in dir.ancestors() {
         if ancestor.join(".git").exists() {
-            return true;
+            return Some(ancestor.to_path_buf());
         }
         if ceilings.iter().any(|c| c == ancestor) {
-            return false;
+            return None;
         }
     }
-    false
+    None
 }
 
-/// True when git tracks `path` (or has it staged, intent-to-add included).
-pub fn is_tracked(path: &Path) -> bool {
-    git(
-        &dir_of(path),
-        &["ls-files", "--error-unmatch", "--", &name_of(path)],
-    )
-    .is_some_and(|o| o.status.success())
+/// Work trees, looked up once per directory and asked of git once per repository: a fleet's
+/// thousand directories in one repository start one `git` process, not a thousand.
+#[derive(Default)]
+struct WorkTrees {
+    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+    by_marker: HashMap<PathBuf, Option<PathBuf>>,
 }
 
-/// True when the work tree's ignore rules cover `path`.
-pub fn is_ignored(path: &Path) -> bool {
-    git(&dir_of(path), &["check-ignore", "-q", "--", &name_of(path)])
-        .is_some_and(|o| o.status.success())
+impl WorkTrees {
+    fn top(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(top) = self.by_dir.get(dir) {
+            return top.clone();
+        }
+        let top = if std::env::var_os("GIT_DIR").is_some() {
+            // The repository is not where the files are: only git knows.
+            work_tree(dir)
+        } else {
+            // Most runs are outside any repository: look for `.git` first, so that they start
+            // no process (a `git` process costs more than editing a 10,000-line flake).
+            match git_marker(dir) {
+                None => None,
+                Some(marker) => self
+                    .by_marker
+                    .entry(marker)
+                    .or_insert_with(|| work_tree(dir))
+                    .clone(),
+            }
+        };
+        self.by_dir.insert(dir.to_path_buf(), top.clone());
+        top
+    }
+}
+
+/// Paths git is given at once: far below any command-line length limit.
+const GIT_BATCH: usize = 200;
+
+/// `path` relative to the work tree at `top` (which git reports with symlinks resolved).
+fn in_tree(top: &Path, path: &Path) -> Option<PathBuf> {
+    let dir = dir_of(path).canonicalize().ok()?;
+    Some(dir.strip_prefix(top).ok()?.join(path.file_name()?))
+}
+
+/// Which of `paths` (relative to `top`) the work tree's ignore rules cover. Tracked files are
+/// never ignored.
+fn ignored(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
+    let mut found = HashSet::new();
+    for chunk in paths.chunks(GIT_BATCH) {
+        // Paths as arguments, one a line back (`-z` needs `--stdin`). A path git would
+        // have to quote (a newline, a quote) is simply not matched: `git add` then refuses it,
+        // and the user gets git's own message.
+        let Ok(out) = Command::new("git")
+            .arg("-C")
+            .arg(top)
+            .args(["-c", "core.quotePath=false", "check-ignore", "--"])
+            .args(chunk)
+            .output()
+        else {
+            continue;
+        };
+        // Exit 1: none of them is ignored; 128: git failed, and nothing is known to be ignored.
+        found.extend(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        );
+    }
+    found
+}
+
+/// Which of `paths` (relative to `top`) git tracks or has staged, intent-to-add included.
+fn tracked(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
+    let mut found = HashSet::new();
+    for chunk in paths.chunks(GIT_BATCH) {
+        if let Ok(out) = Command::new("git")
+            .arg("-C")
+            .arg(top)
+            .args(["ls-files", "-z", "--full-name", "--"])
+            .args(chunk)
+            .output()
+        {
+            found.extend(
+                out.stdout
+                    .split(|b| *b == 0)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned())),
+            );
+        }
+    }
+    found
+}
+
+/// `git add --intent-to-add` of `paths` (relative to `top`); the error message when it fails.
+fn add_intent(top: &Path, paths: &[PathBuf]) -> std::result::Result<(), String> {
+    for chunk in paths.chunks(GIT_BATCH) {
+        match Command::new("git")
+            .arg("-C")
+            .arg(top)
+            .args(["add", "--intent-to-add", "--"])
+            .args(chunk)
+            .output()
+        {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => return Err(String::from_utf8_lossy(&o.stderr).trim().to_owned()),
+            Err(_) => return Err("git did not run".into()),
+        }
+    }
+    Ok(())
 }
 
 /// Why files still need a git command from the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// The directory is in no git work tree.
     Outside,
     /// The work tree at this top ignores the files (nixos-flake ignores `configurations/`).
     Ignored(PathBuf),
-    /// `--no-git` was given.
-    NoGit,
+    /// `--no-git` was given; the files are in the work tree at this top.
+    NoGit(PathBuf),
     /// `git add --intent-to-add` failed with this message.
     AddFailed(String),
     /// An existing file nixgen wrote or checked is not tracked.
@@ -136,8 +228,17 @@ impl Pending {
     /// One explanation and the command, for stderr.
     pub fn message(&self) -> String {
         let dir = self.dir.display();
-        let files = self.files.join(", ");
+        let folded = self.files == ["."];
+        let files = if folded {
+            format!("the files in {dir}")
+        } else {
+            self.files.join(", ")
+        };
         let why = match &self.reason {
+            Reason::Outside if folded => format!(
+                "note: {dir} is not in a git repository; flakes only see files git tracks, so before \
+                 building run (one repository for all the configurations in it):"
+            ),
             Reason::Outside => format!(
                 "note: {dir} is not in a git repository; flakes only see files git tracks, so before \
                  building run:"
@@ -148,7 +249,7 @@ impl Pending {
                  configuration its own repository:",
                 top.display()
             ),
-            Reason::NoGit => format!(
+            Reason::NoGit(_) => format!(
                 "note: {files} not added to git (--no-git); Nix does not see them until you run:"
             ),
             Reason::AddFailed(e) => format!(
@@ -163,60 +264,180 @@ impl Pending {
     }
 }
 
+/// Files of one work tree, as paths relative to its top, each with the path the user gave.
+#[derive(Default)]
+struct TreeFiles {
+    created: Vec<(PathBuf, PathBuf)>,
+    existing: Vec<(PathBuf, PathBuf)>,
+}
+
+/// The entry of `groups` for the work tree at `top`, added when missing.
+fn files_of(groups: &mut Vec<(PathBuf, TreeFiles)>, top: PathBuf) -> &mut TreeFiles {
+    let i = match groups.iter().position(|(t, _)| *t == top) {
+        Some(i) => i,
+        None => {
+            groups.push((top, TreeFiles::default()));
+            groups.len() - 1
+        }
+    };
+    &mut groups[i].1
+}
+
 /// Adds new files with intent-to-add (unless `add` is false) and checks that the flakes among
-/// `existing` are tracked. Returns what the user still has to run, grouped by directory.
+/// `existing` are tracked. Returns what the user still has to run, grouped by directory, with
+/// a fleet's directories folded into one entry for their parent ([`fold_fleet`]).
+///
+/// git is asked once per repository and question (ignored? tracked? add), however many files
+/// there are: scaffolding 1,000 configurations inside a repository used to start 6,000 `git`
+/// processes (29 s).
 pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Vec<Pending> {
     let mut pending: Vec<Pending> = Vec::new();
-    let mut push = |dir: PathBuf, file: String, reason: Reason| match pending
-        .iter_mut()
-        .find(|p| p.dir == dir && p.reason == reason)
-    {
-        Some(p) => p.files.push(file),
-        None => pending.push(Pending {
-            dir,
-            files: vec![file],
-            reason,
-        }),
-    };
-    for path in created {
-        let (dir, name) = (dir_of(path), name_of(path));
-        let Some(top) = work_tree(path) else {
-            push(dir, name, Reason::Outside);
-            continue;
-        };
-        if is_ignored(path) {
-            push(dir, name, Reason::Ignored(top));
-            continue;
-        }
-        if !add {
-            push(dir, name, Reason::NoGit);
-            continue;
-        }
-        match git(&dir, &["add", "--intent-to-add", "--", &name]) {
-            Some(o) if o.status.success() => {
-                eprintln!("git: {} added with --intent-to-add", path.display());
-            }
-            Some(o) => push(
+    let mut push = |path: &Path, reason: Reason| {
+        let (dir, file) = (dir_of(path), name_of(path));
+        match pending
+            .iter_mut()
+            .find(|p| p.dir == dir && p.reason == reason)
+        {
+            Some(p) => p.files.push(file),
+            None => pending.push(Pending {
                 dir,
-                name,
-                Reason::AddFailed(String::from_utf8_lossy(&o.stderr).trim().to_owned()),
-            ),
-            None => push(dir, name, Reason::AddFailed("git did not run".into())),
+                files: vec![file],
+                reason,
+            }),
+        }
+    };
+    let mut trees = WorkTrees::default();
+    let mut groups: Vec<(PathBuf, TreeFiles)> = Vec::new();
+    for path in created {
+        match trees.top(&dir_of(path)) {
+            None => push(path, Reason::Outside),
+            Some(top) => match in_tree(&top, path) {
+                Some(rel) => files_of(&mut groups, top).created.push((rel, path.clone())),
+                None => push(
+                    path,
+                    Reason::AddFailed(format!("not found inside the work tree {}", top.display())),
+                ),
+            },
         }
     }
     for path in existing {
         if created.contains(path) || path.extension().is_none_or(|e| e != "nix") {
             continue;
         }
-        let (dir, name) = (dir_of(path), name_of(path));
-        match work_tree(path) {
-            None => {}
-            Some(top) if is_ignored(path) => push(dir, name, Reason::Ignored(top)),
-            Some(_) if !is_tracked(path) => push(dir, name, Reason::Untracked),
-            Some(_) => {}
+        if let Some(top) = trees.top(&dir_of(path)) {
+            if let Some(rel) = in_tree(&top, path) {
+                files_of(&mut groups, top)
+                    .existing
+                    .push((rel, path.clone()));
+            }
         }
     }
-    pending
+    let mut added: Vec<&Path> = Vec::new();
+    for (top, files) in &groups {
+        let all: Vec<PathBuf> = files
+            .created
+            .iter()
+            .chain(&files.existing)
+            .map(|(rel, _)| rel.clone())
+            .collect();
+        let ignored = ignored(top, &all);
+        let mut to_add = Vec::new();
+        for (rel, path) in &files.created {
+            if ignored.contains(rel) {
+                push(path, Reason::Ignored(top.clone()));
+            } else if !add {
+                push(path, Reason::NoGit(top.clone()));
+            } else {
+                to_add.push((rel, path));
+            }
+        }
+        if !to_add.is_empty() {
+            let rels: Vec<PathBuf> = to_add.iter().map(|(rel, _)| (*rel).clone()).collect();
+            match add_intent(top, &rels) {
+                Ok(()) => added.extend(to_add.iter().map(|(_, path)| path.as_path())),
+                Err(e) => {
+                    for (_, path) in &to_add {
+                        push(path, Reason::AddFailed(e.clone()));
+                    }
+                }
+            }
+        }
+        let rels: Vec<PathBuf> = files.existing.iter().map(|(rel, _)| rel.clone()).collect();
+        let tracked = tracked(top, &rels);
+        for (rel, path) in &files.existing {
+            if ignored.contains(rel) {
+                push(path, Reason::Ignored(top.clone()));
+            } else if !tracked.contains(rel) {
+                push(path, Reason::Untracked);
+            }
+        }
+    }
+    match added.as_slice() {
+        [] => {}
+        few @ ([_] | [_, _] | [_, _, _]) => {
+            for path in few {
+                eprintln!("git: {} added with --intent-to-add", path.display());
+            }
+        }
+        many => eprintln!(
+            "git: {} new files added with --intent-to-add ({} ... {})",
+            many.len(),
+            many[0].display(),
+            many[many.len() - 1].display()
+        ),
+    }
+    fold_fleet(pending)
+}
+
+/// Directories that fold into their parent's entry: from this many on, one command for the
+/// fleet reads better than a command per configuration.
+const FOLD_FROM: usize = 4;
+
+/// A scaffolded fleet outside git (or written with `--no-git`) would get one note per
+/// configuration: when [`FOLD_FROM`] or more sibling directories need the same, they become
+/// one entry for their parent, whose command covers them all (one repository for the fleet,
+/// or one `git add`).
+fn fold_fleet(pending: Vec<Pending>) -> Vec<Pending> {
+    // The parent the entry could fold into: outside git, any; with --no-git, one inside the
+    // same work tree (each configuration could be a repository of its own).
+    let parent_of = |p: &Pending| -> Option<PathBuf> {
+        let parent = p.dir.parent()?;
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        match &p.reason {
+            Reason::Outside => Some(parent.to_path_buf()),
+            Reason::NoGit(top) => parent
+                .canonicalize()
+                .is_ok_and(|real| real.starts_with(top))
+                .then(|| parent.to_path_buf()),
+            _ => None,
+        }
+    };
+    let mut siblings: HashMap<(PathBuf, Reason), usize> = HashMap::new();
+    for p in &pending {
+        if let Some(parent) = parent_of(p) {
+            *siblings.entry((parent, p.reason.clone())).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Pending> = Vec::new();
+    for p in pending {
+        match parent_of(&p) {
+            Some(parent) if siblings[&(parent.clone(), p.reason.clone())] >= FOLD_FROM => {
+                if !out.iter().any(|q| q.dir == parent && q.reason == p.reason) {
+                    out.push(Pending {
+                        dir: parent,
+                        files: vec![".".into()],
+                        reason: p.reason,
+                    });
+                }
+            }
+            _ => out.push(p),
+        }
+    }
+    out
 }
 
 fn shell_quote(s: &str) -> String {

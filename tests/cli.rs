@@ -920,6 +920,38 @@ fn scaffold_refuses_a_single_host_file() {
     assert!(!sb.exists("configurations"));
 }
 
+#[test]
+fn scaffold_writes_nothing_when_one_configuration_fails() {
+    // `minimal` comes last and its flake cannot be edited: `devel` and `storage`, which come
+    // before it, must not be written either.
+    let sb = Sandbox::new();
+    sb.write("fleet.yaml", FLEET);
+    sb.write("configurations/minimal/flake.nix", "{ inputs = { ;\n");
+    let before = sb.snapshot();
+    let (code, _, stderr) = sb.run(&["scaffold", "fleet.yaml", "--no-git"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("configurations/minimal/flake.nix"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("created"), "{stderr}");
+    assert_eq!(sb.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn scaffold_reports_a_warning_about_defaults_once() {
+    let sb = Sandbox::new();
+    sb.write(
+        "fleet.yaml",
+        "defaults:\n  backend: imageless\n  overlays: { fio: { src: ./missing-fio } }\n\
+         configurations:\n  a: {}\n  b: {}\n  c: {}\n",
+    );
+    let (code, _, stderr) = sb.run(&["scaffold", "fleet.yaml", "--no-git"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.matches("does not exist").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("created").count(), 6, "{stderr}");
+}
+
 // --- completions, man, usage -------------------------------------------------------------
 
 #[test]

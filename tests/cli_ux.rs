@@ -860,6 +860,59 @@ fn outside_a_work_tree_the_exact_commands_are_printed_and_work() {
     }
 }
 
+/// A fleet of `n` configurations with nothing but a backend.
+fn fleet(n: usize) -> String {
+    let mut text = String::from("defaults: { backend: imageless }\nconfigurations:\n");
+    for i in 0..n {
+        text.push_str(&format!("  host{i}: {{}}\n"));
+    }
+    text
+}
+
+#[test]
+fn a_large_fleet_outside_git_gets_one_command_for_all_of_it() {
+    let sb = Sandbox::new();
+    sb.write("fleet.yaml", &fleet(5));
+    let (code, _, stderr) = sb.run(&["scaffold", "--root", "confs", "fleet.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.matches("note:").count(), 1, "one note: {stderr}");
+    let cmd = line_after(&stderr, "confs is not in a git repository");
+    assert_eq!(cmd, "git -C confs init && git -C confs add .");
+    sb.sh(cmd);
+    let listed = sb.git("confs", &["ls-files"]);
+    assert_eq!(listed.lines().count(), 10, "{listed}");
+    assert!(listed.contains("host4/flake.nix\n"), "{listed}");
+}
+
+#[test]
+fn a_large_fleet_in_a_repository_is_added_with_one_git_call_per_question() {
+    let sb = Sandbox::new();
+    sb.git(".", &["init", "-q"]);
+    sb.write("fleet.yaml", &fleet(6));
+    let (code, _, stderr) = sb.run(&["scaffold", "--root", "confs", "fleet.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "git: 12 new files added with --intent-to-add (confs/host0/host.yaml ... \
+             confs/host5/flake.nix)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(sb.git(".", &["ls-files"]).lines().count(), 12);
+    // Up to date and tracked: nothing to say about git.
+    let (code, _, stderr) = sb.run(&["scaffold", "--root", "confs", "fleet.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("git"), "{stderr}");
+
+    // --no-git: one `git add` for the fleet, which works as printed.
+    let (code, _, stderr) = sb.run(&["scaffold", "--root", "more", "fleet.yaml", "--no-git"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cmd = line_after(&stderr, "not added to git (--no-git)");
+    assert_eq!(cmd, "git -C more add .");
+    sb.sh(cmd);
+    assert_eq!(sb.git(".", &["ls-files", "more"]).lines().count(), 12);
+}
+
 #[test]
 fn a_configuration_in_an_ignored_directory_gets_its_own_repository() {
     // nixos-flake's checkout ignores configurations/: git add would refuse the files.

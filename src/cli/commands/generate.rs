@@ -151,20 +151,29 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
         .into());
     }
     let hosts = load::hosts(&doc)?;
-    let mut reporter = Reporter::new(args.write, !args.no_git);
     let fleet_name = args
         .fleet
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Every file is worked out before the first is written: a configuration that cannot be
+    // generated (an edit refused, an unreadable file) stops the command with nothing written.
+    let mut files: Vec<(PathBuf, Option<String>, String)> = Vec::with_capacity(2 * hosts.len());
+    // Warnings about `defaults` come with every configuration: say each once.
+    let mut warned = std::collections::HashSet::new();
     for host in &hosts {
-        print_warnings(&host.warnings, color);
+        let fresh: Vec<Diagnostic> = host
+            .warnings
+            .iter()
+            .filter(|w| warned.insert(w.render(false)))
+            .cloned()
+            .collect();
+        print_warnings(&fresh, color);
         let dir = args.root.join(&host.host.host.name);
         let yaml_path = dir.join("host.yaml");
         let flake_path = dir.join("flake.nix");
         let yaml_text = standalone_host_yaml(host, &fleet_name);
         let old_yaml = read_existing(&yaml_path)?;
-        reporter.file(&yaml_path, old_yaml.as_deref(), &yaml_text)?;
         let plan = plan_for(&host.host);
         let old_flake = read_existing(&flake_path)?;
         let new_flake = flake_text(
@@ -175,7 +184,12 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
             args.prune,
             &Examples::default(),
         )?;
-        reporter.file(&flake_path, old_flake.as_deref(), &new_flake)?;
+        files.push((yaml_path, old_yaml, yaml_text));
+        files.push((flake_path, old_flake, new_flake));
+    }
+    let mut reporter = Reporter::new(args.write, !args.no_git);
+    for (path, old, new) in &files {
+        reporter.file(path, old.as_deref(), new)?;
     }
     Ok(reporter.finish())
 }
