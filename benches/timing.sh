@@ -9,7 +9,8 @@
 # wall time of:
 #   - `nixgen overlay add` on each (a fresh copy each run), and `nix-instantiate --parse` on each;
 #   - `nixgen generate` of a typical host (examples/devel.yaml, a new flake each run);
-#   - `nixgen scaffold` of a 1,000-configuration fleet (a fresh tree each run);
+#   - `nixgen scaffold` of a 1,000-configuration fleet (a fresh tree each run), outside git
+#     and inside a git repository (every file added with intent-to-add);
 # and the peak RSS of `overlay add` on each flake (GNU time -v).
 set -euo pipefail
 
@@ -63,6 +64,17 @@ if [ -f "$MKBIG" ]; then
     cmp -s mkbig.nix big.nix || { echo "big.nix differs from $MKBIG's output" >&2; exit 1; }
 fi
 mkdir -p host && cp "$ROOT/examples/devel.yaml" "$ROOT/examples/extra.nix" host/
+# The fleet again, inside a git repository: scaffold then adds every file with intent-to-add.
+mkdir -p inrepo trash && cp fleet.yaml inrepo/ && git -C inrepo init -q
+# Each scaffold run writes a fresh tree. The previous one is moved aside, not deleted: on an
+# ext4 without a journal (this VM's disk) creating inodes right after deleting thousands
+# scans past every inode deleted in the last 30 seconds, which measured the `rm -rf` (about
+# 2 s more), not nixgen. The inrepo index is emptied too, so every run adds the same files.
+cat > fresh.sh <<'EOF'
+for d in conf inrepo/conf; do [ -d "$d" ] && mv "$d" "trash/$(date +%s%N)"; done
+git -C inrepo read-tree --empty
+exit 0
+EOF
 wc -l small.nix big.nix huge.nix
 
 cat > measure.py <<'EOF'
@@ -91,7 +103,8 @@ CASES=(
   "parse-1x||nix-instantiate --parse big.nix"
   "parse-10x||nix-instantiate --parse huge.nix"
   "generate|rm -f host/flake.nix|$NIXGEN generate host/devel.yaml --no-git"
-  "scaffold-1000|rm -rf conf|$NIXGEN scaffold fleet.yaml --root conf --no-git"
+  "scaffold-1000|sh fresh.sh|$NIXGEN scaffold fleet.yaml --root conf --no-git"
+  "scaffold-1000-git|sh fresh.sh|$NIXGEN scaffold inrepo/fleet.yaml --root inrepo/conf"
 )
 if command -v hyperfine >/dev/null; then
     args=()

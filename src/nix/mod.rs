@@ -135,9 +135,14 @@ fn strict_check(text: &str) -> Result<(), SyntaxError> {
     // Only the parse: nixfmt_rs's `format` is this parse plus a layout pass that cannot fail
     // (and that takes 60% of the time). `parse` is public but hidden in nixfmt_rs's docs, so
     // Cargo.lock pins the version it is checked against (tests cover it).
-    nixfmt_rs::parse(text)
-        .map(|_| ())
-        .map_err(|e| nixfmt_error(text, &e))
+    let file = nixfmt_rs::parse(text).map_err(|e| nixfmt_error(text, &e))?;
+    // Freeing a large file's tree takes milliseconds that nothing waits for: a thread of its
+    // own does it while the caller goes on to write (and the process may exit before).
+    // (When no thread can be started, `spawn` drops the closure, and the tree, right here.)
+    if text.len() >= PARALLEL_CHECK_BYTES {
+        let _detached = std::thread::Builder::new().spawn(move || drop(file));
+    }
+    Ok(())
 }
 
 /// Largest Nix file nixgen reads (8 MiB: ten times the 10,700-line benchmark flake fits).
