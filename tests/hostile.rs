@@ -282,3 +282,45 @@ fn very_large_files_are_refused() {
     );
     assert!(e.contains("larger than"), "{e}");
 }
+
+/// The heap reserves 1 GiB of address space up front (src/heap.rs). Where that cannot be had
+/// (a `ulimit -v`, strict overcommit), nixgen must run with glibc's usual heap instead of
+/// failing its later allocations: here `generate` and an edit of a 1,000-input flake (some
+/// 10 MiB of syntax trees, so the heap has to grow) under a 300 MiB limit.
+#[test]
+fn runs_under_an_address_space_limit_smaller_than_the_heap_reservation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("host.yaml"), HOST).unwrap();
+    let mut big = String::from("{\n  inputs = {\n");
+    for i in 0..1000 {
+        big.push_str(&format!(
+            "    # input {i}\n    pkg{i}-src = {{ url = \"path:/src/pkg{i}\"; flake = false; }};\n"
+        ));
+    }
+    big.push_str(
+        "  };\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.vm = \
+         nixpkgs.lib.nixosSystem {\n      modules = [ { nixpkgs.overlays = [ ]; } ];\n    };\n  };\n}\n",
+    );
+    std::fs::write(dir.path().join("big.nix"), &big).unwrap();
+    let script = format!(
+        "ulimit -v 307200 && {bin} generate --no-git && {bin} overlay add fio --src /tmp/fio \
+         && {bin} overlay add fio --src /tmp/fio --flake big.nix",
+        bin = env!("CARGO_BIN_EXE_nixgen")
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("created flake.nix"), "{stderr}");
+    assert!(stderr.contains("updated flake.nix"), "{stderr}");
+    assert!(stderr.contains("updated big.nix"), "{stderr}");
+    let flake = std::fs::read_to_string(dir.path().join("big.nix")).unwrap();
+    assert!(flake.contains("fio-src"), "{flake}");
+    assert!(flake.contains("# input 999\n"), "{flake}");
+}
