@@ -108,69 +108,57 @@ fn in_tree(top: &Path, path: &Path) -> Option<PathBuf> {
     Some(dir.strip_prefix(top).ok()?.join(path.file_name()?))
 }
 
-/// Which of `paths` (relative to `top`) the work tree's ignore rules cover. Tracked files are
-/// never ignored.
-fn ignored(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
-    let mut found = HashSet::new();
-    for chunk in paths.chunks(GIT_BATCH) {
-        // Paths as arguments, one a line back (`-z` needs `--stdin`). A path git would
-        // have to quote (a newline, a quote) is simply not matched: `git add` then refuses it,
-        // and the user gets git's own message.
-        let Ok(out) = Command::new("git")
-            .arg("-C")
-            .arg(top)
-            .args(["-c", "core.quotePath=false", "check-ignore", "--"])
-            .args(chunk)
-            .output()
-        else {
-            continue;
-        };
-        // Exit 1: none of them is ignored; 128: git failed, and nothing is known to be ignored.
-        found.extend(
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
-        );
-    }
-    found
+/// `git -C top ARGS -- PATHS`, for one batch of paths.
+fn git_on(top: &Path, args: &[&str], paths: &[PathBuf]) -> Option<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(top)
+        // Paths printed back as they are (no octal escapes for non-ASCII bytes).
+        .args(["-c", "core.quotePath=false"])
+        .args(args)
+        .arg("--")
+        .args(paths)
+        .output()
+        .ok()
 }
 
-/// Which of `paths` (relative to `top`) git tracks or has staged, intent-to-add included.
-fn tracked(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
+/// The paths git prints, one a line, for `git ARGS -- PATHS` over all of `paths` in batches.
+/// A path git would still quote (a newline, a double quote) is not matched: the caller then
+/// treats it as not listed, and a later `git add` reports it in git's own words.
+fn git_listed(top: &Path, args: &[&str], paths: &[PathBuf]) -> HashSet<PathBuf> {
     let mut found = HashSet::new();
     for chunk in paths.chunks(GIT_BATCH) {
-        if let Ok(out) = Command::new("git")
-            .arg("-C")
-            .arg(top)
-            .args(["ls-files", "-z", "--full-name", "--"])
-            .args(chunk)
-            .output()
-        {
+        if let Some(out) = git_on(top, args, chunk) {
             found.extend(
-                out.stdout
-                    .split(|b| *b == 0)
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
                     .filter(|p| !p.is_empty())
-                    .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned())),
+                    .map(PathBuf::from),
             );
         }
     }
     found
 }
 
+/// Which of `paths` (relative to `top`) the work tree's ignore rules cover (tracked files never
+/// are). `check-ignore` exits 1 when none is, and 128 when it fails: nothing is then known to
+/// be ignored.
+fn ignored(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
+    git_listed(top, &["check-ignore"], paths)
+}
+
+/// Which of `paths` (relative to `top`) git tracks or has staged, intent-to-add included.
+fn tracked(top: &Path, paths: &[PathBuf]) -> HashSet<PathBuf> {
+    git_listed(top, &["ls-files", "--full-name"], paths)
+}
+
 /// `git add --intent-to-add` of `paths` (relative to `top`); the error message when it fails.
 fn add_intent(top: &Path, paths: &[PathBuf]) -> std::result::Result<(), String> {
     for chunk in paths.chunks(GIT_BATCH) {
-        match Command::new("git")
-            .arg("-C")
-            .arg(top)
-            .args(["add", "--intent-to-add", "--"])
-            .args(chunk)
-            .output()
-        {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => return Err(String::from_utf8_lossy(&o.stderr).trim().to_owned()),
-            Err(_) => return Err("git did not run".into()),
+        match git_on(top, &["add", "--intent-to-add"], chunk) {
+            Some(o) if o.status.success() => {}
+            Some(o) => return Err(String::from_utf8_lossy(&o.stderr).trim().to_owned()),
+            None => return Err("git did not run".into()),
         }
     }
     Ok(())
@@ -474,5 +462,44 @@ mod tests {
             reason: Reason::Untracked,
         };
         assert_eq!(p.command(false), "git add flake.nix");
+    }
+
+    fn outside(dir: &str) -> Pending {
+        Pending {
+            dir: PathBuf::from(dir),
+            files: vec!["host.yaml".into(), "flake.nix".into()],
+            reason: Reason::Outside,
+        }
+    }
+
+    #[test]
+    fn a_fleet_folds_into_its_root_from_four_directories_on() {
+        let three: Vec<Pending> = ["confs/a", "confs/b", "confs/c"]
+            .iter()
+            .map(|d| outside(d))
+            .collect();
+        assert_eq!(fold_fleet(three.clone()), three);
+
+        let mut many: Vec<Pending> = ["confs/a", "confs/b", "confs/c", "confs/d", "elsewhere/x"]
+            .iter()
+            .map(|d| outside(d))
+            .collect();
+        many.push(Pending {
+            reason: Reason::Untracked,
+            ..outside("confs/e")
+        });
+        let folded = fold_fleet(many);
+        assert_eq!(folded.len(), 3, "{folded:?}");
+        assert_eq!(folded[0].dir, PathBuf::from("confs"));
+        assert_eq!(
+            folded[0].command(false),
+            "git -C confs init && git -C confs add ."
+        );
+        assert_eq!(folded[1], outside("elsewhere/x"));
+        assert_eq!(
+            folded[2].reason,
+            Reason::Untracked,
+            "only Outside and NoGit fold"
+        );
     }
 }
