@@ -952,6 +952,67 @@ fn scaffold_reports_a_warning_about_defaults_once() {
     assert_eq!(stderr.matches("created").count(), 6, "{stderr}");
 }
 
+#[test]
+fn module_files_are_looked_for_beside_the_flake_not_the_yaml() {
+    // Module paths are relative to the flake: with `-o`, that is the output's directory.
+    let sb = Sandbox::new();
+    sb.write(
+        "h/host.yaml",
+        "name: vm\nbackend: imageless\nmodules: [./extra.nix]\n",
+    );
+    sb.write("h/extra.nix", "{ ... }: { }\n");
+    let (code, _, stderr) = sb.run(&["generate", "h/host.yaml", "-o", "out/flake.nix", "--no-git"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("module file `./extra.nix` does not exist yet"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("h/host.yaml:3:"),
+        "points at the entry: {stderr}"
+    );
+    assert!(stderr.contains("(in out)"), "{stderr}");
+
+    sb.write("out/extra.nix", "{ ... }: { }\n");
+    let (code, _, stderr) = sb.run(&["generate", "h/host.yaml", "-o", "out/flake.nix", "--no-git"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+
+    // Beside the YAML (generate's default, and validate's assumption) it is found.
+    let (code, _, stderr) = sb.run(&["validate", "h/host.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+}
+
+#[test]
+fn scaffold_warns_once_about_a_module_missing_from_every_configuration() {
+    let sb = Sandbox::new();
+    sb.write(
+        "fleet.yaml",
+        "defaults:\n  backend: imageless\n  modules: [./site.nix]\nconfigurations:\n  a: {}\n  \
+         b: {}\n  c: {}\n",
+    );
+    // `a` has its module; `b` and `c` do not.
+    sb.write("configurations/a/site.nix", "{ ... }: { }\n");
+    let (code, _, stderr) = sb.run(&["scaffold", "fleet.yaml", "--no-git"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("module file `./site.nix` does not exist yet")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("each of the 2 configuration directories under configurations"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fleet.yaml:3:"),
+        "points at the default: {stderr}"
+    );
+}
+
 // --- completions, man, usage -------------------------------------------------------------
 
 #[test]

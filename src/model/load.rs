@@ -125,6 +125,29 @@ pub struct LoadedHost {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Warnings for `modules` entries that do not exist yet relative to `flake_dir`, where the flake
+/// that imports them is written (module paths are relative to the flake, not to the YAML).
+pub fn missing_modules(doc: &Document, host: &LoadedHost, flake_dir: &Path) -> Vec<Diagnostic> {
+    host.host
+        .host
+        .modules
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.starts_with('/') && !flake_dir.join(m).exists())
+        .map(|(i, m)| {
+            doc.error_at(
+                host.node.key_position(&["modules", &i.to_string()]),
+                format!("module file `{m}` does not exist yet"),
+            )
+            .with_help(format!(
+                "create it next to the flake (in {}) and `git add` it before building",
+                flake_dir.display()
+            ))
+            .warning()
+        })
+        .collect()
+}
+
 /// Every host a document describes: one for a host file, one per configuration for a fleet.
 /// All errors of all hosts are collected before failing.
 pub fn hosts(doc: &Document) -> Result<Vec<LoadedHost>> {

@@ -153,16 +153,9 @@ pub fn validate(
                 "write a path relative to the flake, starting with `./` or `../`, without \
                  spaces or quotes (such as `./extra.nix`)",
             );
-        } else if !m.starts_with('/') && !base.join(m).exists() {
-            c.warn(
-                &["modules", &i.to_string()],
-                format!("module file `{m}` does not exist yet"),
-                format!(
-                    "create it next to the flake (in {}) and `git add` it before building",
-                    base.display()
-                ),
-            );
         }
+        // Whether the file exists depends on where the flake is written, which the host
+        // description does not know: `load::missing_modules` checks it for the command.
     }
     check_unique(&mut c, "modules", host.modules.iter().map(String::as_str));
 

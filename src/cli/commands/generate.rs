@@ -55,6 +55,14 @@ pub fn flake_text(
     }
 }
 
+/// The directory a file is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn flake_path_beside(yaml: &Path) -> PathBuf {
     match yaml.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.join("flake.nix"),
@@ -77,11 +85,12 @@ pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
     }
     let hosts = load::hosts(&doc)?;
     let host = hosts.into_iter().next().expect("a host file has one host");
-    print_warnings(&host.warnings, color);
     let out = args
         .output
         .clone()
         .unwrap_or_else(|| flake_path_beside(&args.host));
+    print_warnings(&host.warnings, color);
+    print_warnings(&load::missing_modules(&doc, &host, &dir_of(&out)), color);
     let plan = plan_for(&host.host);
     let existing = read_existing(&out)?;
     let new = flake_text(
@@ -159,17 +168,21 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
     // Every file is worked out before the first is written: a configuration that cannot be
     // generated (an edit refused, an unreadable file) stops the command with nothing written.
     let mut files: Vec<(PathBuf, Option<String>, String)> = Vec::with_capacity(2 * hosts.len());
-    // Warnings about `defaults` come with every configuration: say each once.
-    let mut warned = std::collections::HashSet::new();
+    // A module file missing from every configuration's directory is one warning, not one
+    // per configuration (the loader already says each warning about `defaults` once).
+    let mut missing: Vec<(Diagnostic, usize)> = Vec::new();
     for host in &hosts {
-        let fresh: Vec<Diagnostic> = host
-            .warnings
-            .iter()
-            .filter(|w| warned.insert(w.render(false)))
-            .cloned()
-            .collect();
-        print_warnings(&fresh, color);
+        print_warnings(&host.warnings, color);
         let dir = args.root.join(&host.host.host.name);
+        for w in load::missing_modules(&doc, host, &dir) {
+            match missing
+                .iter_mut()
+                .find(|(m, _)| m.position == w.position && m.message == w.message)
+            {
+                Some((_, count)) => *count += 1,
+                None => missing.push((w, 1)),
+            }
+        }
         let yaml_path = dir.join("host.yaml");
         let flake_path = dir.join("flake.nix");
         let yaml_text = standalone_host_yaml(host, &fleet_name);
@@ -186,6 +199,16 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
         )?;
         files.push((yaml_path, old_yaml, yaml_text));
         files.push((flake_path, old_flake, new_flake));
+    }
+    for (mut warning, count) in missing {
+        if count > 1 {
+            warning.help = Some(format!(
+                "create it in each of the {count} configuration directories under {} that \
+                 import it, and `git add` it before building",
+                args.root.display()
+            ));
+        }
+        print_warnings(&[warning], color);
     }
     let mut reporter = Reporter::new(args.write, !args.no_git);
     for (path, old, new) in &files {

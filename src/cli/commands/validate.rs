@@ -10,10 +10,17 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
     let mut diagnostics = Vec::new();
     let mut failed = false;
     for file in &args.files {
-        let result = load::read(file).and_then(|doc| load::hosts(&doc));
+        let result = load::read(file).and_then(|doc| Ok((load::hosts(&doc)?, doc)));
         match result {
-            Ok(hosts) => {
-                let warnings: Vec<_> = hosts.iter().flat_map(|h| h.warnings.clone()).collect();
+            Ok((hosts, doc)) => {
+                let mut warnings: Vec<_> = hosts.iter().flat_map(|h| h.warnings.clone()).collect();
+                // A host file's flake goes beside it (`generate`'s default); a fleet's
+                // directories are only known to `scaffold --root`, which checks them.
+                if !doc.is_fleet() {
+                    for host in &hosts {
+                        warnings.extend(load::missing_modules(&doc, host, &doc.base_dir()));
+                    }
+                }
                 if !args.json {
                     print_warnings(&warnings, color);
                     let names: Vec<&str> =
