@@ -14,6 +14,14 @@ use crate::diag::Diagnostic;
 
 /// Where a write really lands: the final target of a chain of symlinks (which may not exist
 /// yet), or `path` itself.
+/// The directory a file is in (`.` for a bare file name, whose `parent()` is empty).
+pub fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 pub fn write_target(path: &Path) -> std::io::Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
@@ -38,10 +46,7 @@ pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
             .with_help("check the directory's permissions and free space; nothing was changed")
     };
     let target = write_target(path).map_err(|e| fail("resolve the symlink", e))?;
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = dir_of(&target);
     fs::create_dir_all(&dir).map_err(|e| fail("create the directory", e))?;
     let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
     let file_name = target

@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::fsio::dir_of;
+
 fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
     Command::new("git")
         .arg("-C")
@@ -18,13 +20,6 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
         .args(args)
         .output()
         .ok()
-}
-
-fn dir_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 fn name_of(path: &Path) -> String {
@@ -308,8 +303,9 @@ pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Vec<
             },
         }
     }
+    let new: HashSet<&PathBuf> = created.iter().collect();
     for path in existing {
-        if created.contains(path) || path.extension().is_none_or(|e| e != "nix") {
+        if new.contains(path) || path.extension().is_none_or(|e| e != "nix") {
             continue;
         }
         if let Some(top) = trees.top(&dir_of(path)) {

@@ -7,6 +7,7 @@ use crate::cli::args::{GenerateArgs, ScaffoldArgs};
 use crate::cli::output::{read_existing, Reporter};
 use crate::cli::Status;
 use crate::diag::{Diagnostic, Result};
+use crate::fsio::dir_of;
 use crate::generate::{self, plan_for, Examples, FlakePlan};
 use crate::model::load::{self, LoadedHost};
 use crate::model::OverlaySource;
@@ -52,14 +53,6 @@ pub fn flake_text(
             }
             Ok(done.text)
         }
-    }
-}
-
-/// The directory a file is in (`.` for a bare file name).
-fn dir_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
     }
 }
 
