@@ -6,12 +6,12 @@
 //! pages that is some 9,000 page faults, a third of `overlay add`'s wall time on this VM.
 //! glibc can ask for huge pages itself (`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`), but only
 //! when that is set before the process starts. [`prefer_huge_pages`] does the same from
-//! inside: it lets glibc reserve its heap in one 1 GiB step of address space, with large blocks from that heap
-//! too, and advises the kernel (`MADV_HUGEPAGE`) to back the range with 2 MiB pages. The
-//! kernel follows the advice when transparent huge pages are in `madvise` or `always` mode
-//! and ignores it otherwise. Untouched pages cost address space, not memory; the measured
-//! trade is in BENCHMARKS.md (a general-purpose allocator such as mimalloc was as fast but
-//! needed 57 MiB instead of 38 at the peak).
+//! inside: it lets glibc reserve its heap in one 1 GiB step of address space, with large
+//! blocks from that heap too, and advises the kernel (`MADV_HUGEPAGE`) to back the range with
+//! 2 MiB pages. The kernel follows the advice when transparent huge pages are in `madvise` or
+//! `always` mode and ignores it otherwise. Untouched pages cost address space, not memory. The
+//! measurements are in BENCHMARKS.md (mimalloc, used before, was as fast but needed 57 MiB
+//! instead of 38 at the peak).
 
 /// The address space the heap reserves in one step, and whose pages are advised. Only what is
 /// touched becomes memory: the 10,700-line benchmark flake touches about 38 MiB of it, ten
