@@ -687,6 +687,21 @@ fn module_that_cannot_be_a_nix_path() {
 }
 
 #[test]
+fn absolute_module_paths_are_refused() {
+    // Pure flake evaluation refuses them (checked with Nix 2.8: "access to absolute path
+    // '/etc/nixos/extra.nix' is forbidden in pure eval mode").
+    assert_errors(
+        host("modules: [./ok.nix, /etc/nixos/extra.nix]\n").as_bytes(),
+        &[at(
+            3,
+            21,
+            "`/etc/nixos/extra.nix` is an absolute path, which a flake cannot read",
+            "copy the file next to the flake",
+        )],
+    );
+}
+
+#[test]
 fn invalid_configuration_name() {
     assert_error(
         "name: 1devel\nbackend: imageless\n",
@@ -830,14 +845,17 @@ fn non_utf8_bytes() {
 
 #[test]
 fn empty_file() {
-    assert_error("", 1, 1, "missing required key `name`", "");
-    assert_error(
-        "# only a comment\n",
-        1,
-        1,
-        "missing required key `name`",
-        "",
-    );
+    // Empty, comments only, an empty document, an empty map: said as such, not as a missing
+    // key of a map the user never wrote.
+    for text in ["", "# only a comment\n", "---\n", "{}\n"] {
+        assert_error(
+            text,
+            1,
+            1,
+            "the file describes nothing: it has no keys",
+            "`nixgen init` writes a commented one",
+        );
+    }
 }
 
 #[test]

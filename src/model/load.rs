@@ -88,6 +88,21 @@ pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<Document> {
             format!("invalid YAML: {}", e.message),
         )
     })?;
+    if root.is_null() || root.as_map().is_some_and(|m| m.is_empty()) {
+        // An empty file, a file of comments, `---` or `{}`: "missing key `name`" would send
+        // the user looking for a map that is not there.
+        return Err(Diagnostic::at(
+            path,
+            &text,
+            Position { line: 1, column: 1 },
+            "the file describes nothing: it has no keys",
+        )
+        .with_help(
+            "a host needs at least `name:` and `backend:`; `nixgen init` writes a commented \
+             one, and `nixgen schema` lists every key",
+        )
+        .into());
+    }
     if root.as_map().is_none() {
         return Err(Diagnostic::at(
             path,

@@ -153,6 +153,15 @@ pub fn validate(
                 "write a path relative to the flake, starting with `./` or `../`, without \
                  spaces or quotes (such as `./extra.nix`)",
             );
+        } else if m.starts_with('/') {
+            // Flakes are evaluated purely: Nix refuses to read a path outside the flake
+            // ("access to absolute path ... is forbidden in pure eval mode").
+            c.error(
+                &["modules", &i.to_string()],
+                format!("`{m}` is an absolute path, which a flake cannot read"),
+                "Nix evaluates flakes purely and refuses absolute paths: copy the file next to \
+                 the flake (and `git add` it), then write it as `./name.nix`",
+            );
         }
         // Whether the file exists depends on where the flake is written, which the host
         // description does not know: `load::missing_modules` checks it for the command.
