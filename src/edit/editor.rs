@@ -481,11 +481,19 @@ impl<'a> Editor<'a> {
     }
 
     /// Adds `name` to a function's pattern after its last entry, in the pattern's layout:
-    /// `{ a, name, ... }` inline, or one entry a line. Returns false when the pattern has no
-    /// entry to follow.
-    pub fn insert_pattern_entry(&mut self, pattern: &ast::Pattern, name: &str) -> bool {
+    /// `{ a, name, ... }` inline, or one entry a line. A pattern without entries gets it
+    /// first: `{ ... }` becomes `{ name, ... }`, `{ }` becomes `{ name }`.
+    pub fn insert_pattern_entry(&mut self, pattern: &ast::Pattern, name: &str) {
         let Some(last) = pattern.pat_entries().last() else {
-            return false;
+            if let Some(open) = pattern.syntax().first_token() {
+                let text = if pattern.ellipsis_token().is_some() {
+                    format!(" {name},")
+                } else {
+                    format!(" {name}")
+                };
+                self.insert(open.text_range().end().into(), text);
+            }
+            return;
         };
         let last_start: usize = last.syntax().text_range().start().into();
         let last_end: usize = last.syntax().text_range().end().into();
@@ -505,7 +513,14 @@ impl<'a> Editor<'a> {
         } else {
             self.insert(last_end, format!(", {name}"));
         }
-        true
+    }
+
+    /// Surrounds a node with `before` and `after`, such as `({ pkgs, ... }: ` and `)` to make
+    /// a plain module a function of `pkgs`; the node's own bytes stay as they are.
+    pub fn wrap(&mut self, node: &SyntaxNode, before: &str, after: &str) {
+        let range = node.text_range();
+        self.insert(range.start().into(), before.to_owned());
+        self.insert(range.end().into(), after.to_owned());
     }
 
     /// Removes a pattern entry with its separator: the inverse of
@@ -642,6 +657,49 @@ mod tests {
                 )])),
             )),
         )
+    }
+
+    #[test]
+    fn pattern_entries_go_after_the_last_or_first_into_an_empty_pattern() {
+        for (src, want) in [
+            (
+                "{ self, nixpkgs, ... }: x",
+                "{ self, nixpkgs, fio-src, ... }: x",
+            ),
+            ("{ self, nixpkgs }: x", "{ self, nixpkgs, fio-src }: x"),
+            (
+                "{\n  self,\n  nixpkgs,\n  ...\n}: x",
+                "{\n  self,\n  nixpkgs,\n  fio-src,\n  ...\n}: x",
+            ),
+            ("{ ... }: x", "{ fio-src, ... }: x"),
+            ("{ }: x", "{ fio-src }: x"),
+        ] {
+            let pattern: ast::Pattern = first(src);
+            let mut ed = Editor::new(src);
+            ed.insert_pattern_entry(&pattern, "fio-src");
+            let out = ed.finish().unwrap();
+            assert_eq!(out, want);
+            // And back: removing the entry restores the bytes.
+            let entry = first::<ast::Pattern>(&out)
+                .pat_entries()
+                .find(|e| e.syntax().text() == "fio-src")
+                .unwrap();
+            let mut ed = Editor::new(&out);
+            ed.remove_pattern_entry(&entry);
+            assert_eq!(ed.finish().unwrap(), src);
+        }
+    }
+
+    #[test]
+    fn wrap_keeps_the_node_bytes() {
+        let src = "[\n  { a = 1; # kept\n  }\n]";
+        let set: ast::AttrSet = first(src);
+        let mut ed = Editor::new(src);
+        ed.wrap(set.syntax(), "({ pkgs, ... }: ", ")");
+        assert_eq!(
+            ed.finish().unwrap(),
+            "[\n  ({ pkgs, ... }: { a = 1; # kept\n  })\n]"
+        );
     }
 
     #[test]

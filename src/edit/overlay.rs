@@ -334,12 +334,7 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
                 return Ok(bind);
             }
             // Add the input to the pattern, after the last entry, in the pattern's layout.
-            if !ed.insert_pattern_entry(&p, name) {
-                return Err(flake
-                    .error_at(p.syntax(), "the outputs function takes no named inputs")
-                    .with_help("write `outputs = { self, nixpkgs, ... }@inputs: ...`")
-                    .into());
-            }
+            ed.insert_pattern_entry(&p, name);
             Ok(bind)
         }
         None => Err(flake

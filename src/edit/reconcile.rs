@@ -543,22 +543,9 @@ impl Run<'_, '_> {
             return;
         }
         match main.lambda.as_ref().and_then(|l| l.param()) {
-            Some(ast::Param::Pattern(p)) => {
-                if !self.ed.insert_pattern_entry(&p, "pkgs") {
-                    // `{ ... }`: no entry to follow, so `pkgs` goes first.
-                    if let Some(open) = p.syntax().first_token() {
-                        self.ed
-                            .insert(open.text_range().end().into(), " pkgs,".into());
-                    }
-                }
-            }
+            Some(ast::Param::Pattern(p)) => self.ed.insert_pattern_entry(&p, "pkgs"),
             Some(ast::Param::IdentParam(_)) => {}
-            None => {
-                let range = main.item.text_range();
-                self.ed
-                    .insert(range.start().into(), "({ pkgs, ... }: ".into());
-                self.ed.insert(range.end().into(), ")".into());
-            }
+            None => self.ed.wrap(&main.item, "({ pkgs, ... }: ", ")"),
         }
     }
 
