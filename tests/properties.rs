@@ -174,13 +174,24 @@ fn host() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    // No failure file: tests/ has no lib.rs for proptest to sit it beside, and a failing
-    // case is printed in full (as YAML) by the assertion anyway.
-    #![proptest_config(ProptestConfig {
-        // PROPTEST_CASES=20000 for a longer hunt; CI runs the default.
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-        failure_persistence: None,
-        ..ProptestConfig::default()
+    // Reproducible by default: a fixed seed, so that the same commit passes or fails the same
+    // way everywhere (a random draw once failed CI on a case no local run had drawn). A hunt
+    // sets both variables: PROPTEST_CASES=20000 PROPTEST_RNG_SEED=$RANDOM. No failure file:
+    // tests/ has no lib.rs for proptest to put it beside, and a failing case is printed in
+    // full (as YAML) by the assertion anyway.
+    #![proptest_config({
+        let from_env = ProptestConfig::default(); // reads the PROPTEST_* variables
+        let set = |name: &str| std::env::var_os(name).is_some();
+        ProptestConfig {
+            cases: if set("PROPTEST_CASES") { from_env.cases } else { 256 },
+            rng_seed: if set("PROPTEST_RNG_SEED") {
+                from_env.rng_seed
+            } else {
+                proptest::test_runner::RngSeed::Fixed(0x6e69_7867_656e)
+            },
+            failure_persistence: None,
+            ..from_env
+        }
     })]
 
     #[test]
