@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 
-/// Where a write really lands: the final target of a chain of symlinks (which may not exist
-/// yet), or `path` itself.
 /// The directory a file is in (`.` for a bare file name, whose `parent()` is empty).
 pub fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
@@ -22,6 +20,8 @@ pub fn dir_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Where a write really lands: the final target of a chain of symlinks (which may not exist
+/// yet), or `path` itself.
 pub fn write_target(path: &Path) -> std::io::Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {

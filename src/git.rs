@@ -13,7 +13,11 @@ use std::process::Command;
 
 use crate::fsio::dir_of;
 
-fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+/// `git -C dir ARGS`, its output, or `None` when git cannot be started.
+fn git<A: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: impl IntoIterator<Item = A>,
+) -> Option<std::process::Output> {
     Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -30,7 +34,7 @@ fn name_of(path: &Path) -> String {
 
 /// The top of the git work tree that holds `dir`, if any.
 fn work_tree(dir: &Path) -> Option<PathBuf> {
-    let out = git(dir, &["rev-parse", "--show-toplevel"])?;
+    let out = git(dir, ["rev-parse", "--show-toplevel"])?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
@@ -103,18 +107,18 @@ fn in_tree(top: &Path, path: &Path) -> Option<PathBuf> {
     Some(dir.strip_prefix(top).ok()?.join(path.file_name()?))
 }
 
-/// `git -C top ARGS -- PATHS`, for one batch of paths.
+/// `git -C top ARGS -- PATHS`, for one batch of paths, with paths printed back as they are
+/// (`core.quotePath=false`: no octal escapes for non-ASCII bytes).
 fn git_on(top: &Path, args: &[&str], paths: &[PathBuf]) -> Option<std::process::Output> {
-    Command::new("git")
-        .arg("-C")
-        .arg(top)
-        // Paths printed back as they are (no octal escapes for non-ASCII bytes).
-        .args(["-c", "core.quotePath=false"])
-        .args(args)
-        .arg("--")
-        .args(paths)
-        .output()
-        .ok()
+    let args = ["-c", "core.quotePath=false"]
+        .iter()
+        .chain(args)
+        .chain(&["--"]);
+    git(
+        top,
+        args.map(std::ffi::OsStr::new)
+            .chain(paths.iter().map(|p| p.as_os_str())),
+    )
 }
 
 /// The paths git prints, one a line, for `git ARGS -- PATHS` over all of `paths` in batches.
@@ -356,19 +360,19 @@ pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Vec<
             }
         }
     }
-    match added.as_slice() {
-        [] => {}
-        few @ ([_] | [_, _] | [_, _, _]) => {
-            for path in few {
+    // A few files by name; a fleet's thousands on one line.
+    match (added.first(), added.last()) {
+        (Some(first), Some(last)) if added.len() > 3 => eprintln!(
+            "git: {} new files added with --intent-to-add ({} ... {})",
+            added.len(),
+            first.display(),
+            last.display()
+        ),
+        _ => {
+            for path in &added {
                 eprintln!("git: {} added with --intent-to-add", path.display());
             }
         }
-        many => eprintln!(
-            "git: {} new files added with --intent-to-add ({} ... {})",
-            many.len(),
-            many[0].display(),
-            many[many.len() - 1].display()
-        ),
     }
     fold_fleet(pending)
 }
@@ -400,15 +404,19 @@ fn fold_fleet(pending: Vec<Pending>) -> Vec<Pending> {
             _ => None,
         }
     };
+    // Each parent once (for --no-git it costs a canonicalize).
+    let parents: Vec<Option<PathBuf>> = pending.iter().map(parent_of).collect();
     let mut siblings: HashMap<(PathBuf, Reason), usize> = HashMap::new();
-    for p in &pending {
-        if let Some(parent) = parent_of(p) {
-            *siblings.entry((parent, p.reason.clone())).or_default() += 1;
+    for (p, parent) in pending.iter().zip(&parents) {
+        if let Some(parent) = parent {
+            *siblings
+                .entry((parent.clone(), p.reason.clone()))
+                .or_default() += 1;
         }
     }
     let mut out: Vec<Pending> = Vec::new();
-    for p in pending {
-        match parent_of(&p) {
+    for (p, parent) in pending.into_iter().zip(parents) {
+        match parent {
             Some(parent) if siblings[&(parent.clone(), p.reason.clone())] >= FOLD_FROM => {
                 if !out.iter().any(|q| q.dir == parent && q.reason == p.reason) {
                     out.push(Pending {

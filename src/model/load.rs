@@ -148,7 +148,8 @@ pub fn missing_modules(doc: &Document, host: &LoadedHost, flake_dir: &Path) -> V
         .modules
         .iter()
         .enumerate()
-        .filter(|(_, m)| !m.starts_with('/') && !flake_dir.join(m).exists())
+        // (Absolute paths never get here: validation refuses them.)
+        .filter(|(_, m)| !flake_dir.join(m).exists())
         .map(|(i, m)| {
             doc.error_at(
                 host.node.key_position(&["modules", &i.to_string()]),
