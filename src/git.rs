@@ -277,7 +277,7 @@ fn files_of(groups: &mut Vec<(PathBuf, TreeFiles)>, top: PathBuf) -> &mut TreeFi
 /// git is asked once per repository and question (ignored? tracked? add), however many files
 /// there are: scaffolding 1,000 configurations inside a repository used to start 6,000 `git`
 /// processes (29 s).
-pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Vec<Pending> {
+pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> AfterWrite {
     let mut pending: Vec<Pending> = Vec::new();
     let mut push = |path: &Path, reason: Reason| {
         let (dir, file) = (dir_of(path), name_of(path));
@@ -361,20 +361,31 @@ pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Vec<
         }
     }
     // A few files by name; a fleet's thousands on one line.
-    match (added.first(), added.last()) {
-        (Some(first), Some(last)) if added.len() > 3 => eprintln!(
+    let added = match (added.first(), added.last()) {
+        (Some(first), Some(last)) if added.len() > 3 => vec![format!(
             "git: {} new files added with --intent-to-add ({} ... {})",
             added.len(),
             first.display(),
             last.display()
-        ),
-        _ => {
-            for path in &added {
-                eprintln!("git: {} added with --intent-to-add", path.display());
-            }
-        }
+        )],
+        _ => added
+            .iter()
+            .map(|path| format!("git: {} added with --intent-to-add", path.display()))
+            .collect(),
+    };
+    AfterWrite {
+        added,
+        pending: fold_fleet(pending),
     }
-    fold_fleet(pending)
+}
+
+/// What [`after_write`] did and what is left to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AfterWrite {
+    /// Lines saying which files were added with `--intent-to-add`.
+    pub added: Vec<String>,
+    /// What the user still has to run.
+    pub pending: Vec<Pending>,
 }
 
 /// Directories that fold into their parent's entry: from this many on, one command for the

@@ -13,6 +13,9 @@
 //! - [`systemd`] names the units a mount point or device becomes (for `nixgen explain`);
 //! - [`cli`] is the command line on top of all of it.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod cli;
 pub mod diag;

@@ -113,8 +113,8 @@ pub struct GenerateArgs {
     /// Replace an existing flake wholesale instead of editing it.
     #[arg(long)]
     pub force: bool,
-    /// Print the plan as JSON (with --dry-run).
-    #[arg(long)]
+    /// Print the plan as JSON (the whole output; not with --check or --diff).
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
     pub json: bool,
     /// Do not `git add --intent-to-add` new files.
     #[arg(long)]

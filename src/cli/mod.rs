@@ -1,17 +1,19 @@
 //! The command line: argument definitions and one function per command.
 //!
 //! This module is the only place that knows about terminals, exit codes and output streams.
-//! Each command reads its inputs, calls the library (model, generate, nix, fsio), and reports
-//! through [`output::Reporter`], which owns the `--dry-run` / `--diff` / `--check` semantics
-//! that every writing command shares.
+//! Each command reads its inputs, calls the library (model, generate, edit, check, fsio), and
+//! says what happened in a [`Report`] that `main` writes once; [`output::Reporter`] owns the
+//! `--dry-run` / `--diff` / `--check` semantics that every writing command shares.
 
 mod args;
 mod commands;
 mod output;
+mod report;
 
 pub use args::Cli;
 pub use commands::completions::{complete_config, COMPLETE_CONFIG};
 pub use commands::stderr_color;
+pub use report::Report;
 
 use crate::diag::Failure;
 
@@ -24,7 +26,7 @@ pub enum Status {
     Failed,
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<Status, Failure> {
-    commands::dispatch(cli)
+/// Runs a parsed command line; what it has to say goes into `report`.
+pub fn run(cli: Cli, report: &mut Report) -> Result<Status, Failure> {
+    commands::dispatch(cli, report)
 }

@@ -1,12 +1,10 @@
 //! What writing commands share: `--dry-run`, `--diff`, `--check`, the "up to date" message,
-//! atomic writes, and telling git about new files (flakes only see git-tracked files); and
-//! [`print_stdout`], which every command's standard output goes through so that a closed pipe
-//! (`nixgen man | head -1`) ends the output quietly instead of panicking.
+//! atomic writes, and telling git about new files (flakes only see git-tracked files).
 
 use std::path::{Path, PathBuf};
 
 use super::args::WriteFlags;
-use super::Status;
+use super::{Report, Status};
 use crate::diag::{Diagnostic, Result};
 use crate::{fsio, git};
 
@@ -45,7 +43,13 @@ impl Reporter {
     }
 
     /// Brings `path` from `old` (absent: a new file) to `new`, as the flags say.
-    pub fn file(&mut self, path: &Path, old: Option<&str>, new: &str) -> Result<FileOutcome> {
+    pub fn file(
+        &mut self,
+        report: &mut Report,
+        path: &Path,
+        old: Option<&str>,
+        new: &str,
+    ) -> Result<FileOutcome> {
         let outcome = match old {
             None => FileOutcome::Created,
             Some(o) if o == new => FileOutcome::UpToDate,
@@ -53,31 +57,33 @@ impl Reporter {
         };
         let shown = path.display();
         if outcome == FileOutcome::UpToDate {
-            eprintln!("{shown} is up to date");
+            report.say(&format!("{shown} is up to date"));
             self.seen.push(path.to_path_buf());
             return Ok(outcome);
         }
         if self.flags.check {
-            eprintln!(
+            report.say(&format!(
                 "{shown} is out of date{}",
                 if old.is_none() { " (missing)" } else { "" }
-            );
+            ));
             self.out_of_date = true;
             return Ok(outcome);
         }
         if self.flags.dry_run || self.flags.diff {
-            print_stdout(&fsio::unified_diff(path, old, new))?;
+            report.out(&fsio::unified_diff(path, old, new));
         }
         let verb = match outcome {
             FileOutcome::Created => "created",
             _ => "updated",
         };
         if self.flags.dry_run {
-            eprintln!("would have {verb} {shown} (dry run: nothing written)");
+            report.say(&format!(
+                "would have {verb} {shown} (dry run: nothing written)"
+            ));
             return Ok(outcome);
         }
         fsio::write_atomic(path, new)?;
-        eprintln!("{verb} {shown}");
+        report.say(&format!("{verb} {shown}"));
         if outcome == FileOutcome::Created {
             self.created.push(path.to_path_buf());
         }
@@ -87,21 +93,25 @@ impl Reporter {
 
     /// Tells git about new files, warns about untracked flakes and prints the git commands the
     /// user still has to run; returns the command's status.
-    pub fn finish(self) -> Status {
-        let (status, pending) = self.finish_git();
+    pub fn finish(self, report: &mut Report) -> Status {
+        let (status, pending) = self.finish_git(report);
         for p in &pending {
-            eprintln!("{}", p.message());
+            report.say(&p.message());
         }
         status
     }
 
     /// Like [`Reporter::finish`], but returns the git commands the user still has to run
     /// instead of printing them (`init` makes them part of its next steps).
-    pub fn finish_git(self) -> (Status, Vec<git::Pending>) {
+    pub fn finish_git(self, report: &mut Report) -> (Status, Vec<git::Pending>) {
         let pending = if self.is_read_only() {
             Vec::new()
         } else {
-            git::after_write(&self.created, &self.seen, self.git)
+            let done = git::after_write(&self.created, &self.seen, self.git);
+            for line in &done.added {
+                report.say(line);
+            }
+            done.pending
         };
         let status = if self.out_of_date {
             Status::Failed
@@ -109,20 +119,6 @@ impl Reporter {
             Status::Success
         };
         (status, pending)
-    }
-}
-
-/// Writes `text` to standard output. A closed pipe (the reader has all it wants, as with
-/// `| head`) is not an error: the rest of the output is dropped quietly.
-pub fn print_stdout(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Diagnostic::error(format!("cannot write to standard output: {e}"))
-            .with_help("check where the output goes (a full disk, a closed terminal), or redirect it to a file")
-            .into()),
     }
 }
 

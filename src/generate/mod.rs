@@ -14,8 +14,61 @@ pub use plan::{
     plan_for, ConfigPlan, FlakePlan, InputPlan, OverlayEntry, OverlayScope, Setting, SourceExpr,
 };
 
+use std::path::Path;
+
+use crate::diag::{Diagnostic, Result};
 use crate::nix::ast::{Entry, Expr, Item, Param};
 use crate::nix::{self, SyntaxError};
+
+/// A flake's new text, and what happened to owned items the plan no longer has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlakeText {
+    /// The whole file.
+    pub text: String,
+    /// Owned items the plan no longer has (kept, unless `pruned`).
+    pub stale: Vec<String>,
+    /// True when the `stale` items were removed (`--prune`).
+    pub pruned: bool,
+}
+
+/// The flake text for `plan`, given what the file at `path` holds now.
+///
+/// A new file (or `force`) is emitted whole. An existing file is edited through the syntax
+/// tree so that everything nixgen does not own stays byte for byte; owned items that the plan
+/// no longer has are listed in [`FlakeText::stale`] and removed only when `prune` is set.
+pub fn flake_text(
+    path: &Path,
+    plan: &FlakePlan,
+    existing: Option<&str>,
+    force: bool,
+    prune: bool,
+    examples: &Examples,
+) -> Result<FlakeText> {
+    match existing {
+        Some(old) if !force => {
+            let done = crate::edit::reconcile(path, old, plan, prune)?;
+            Ok(FlakeText {
+                text: done.text,
+                stale: done.stale,
+                pruned: done.pruned,
+            })
+        }
+        _ => {
+            let text = emit(plan, examples).map_err(|e| {
+                Diagnostic::in_file(
+                    path,
+                    format!("internal error: generated Nix does not parse: {e}"),
+                )
+                .with_help("please report this with the host description")
+            })?;
+            Ok(FlakeText {
+                text,
+                stale: Vec::new(),
+                pruned: false,
+            })
+        }
+    }
+}
 
 /// Commented-out examples carried into a fresh flake (by `nixgen init`), as nixos-flake's own
 /// template does: text for the inputs block and for the overlay list.

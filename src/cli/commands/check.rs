@@ -5,16 +5,15 @@
 //! the keys of the `host.yaml` beside the flake (see [`crate::check`]).
 
 use std::collections::HashSet;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::print_warnings;
 use crate::check::{self, Described, Evaluator, NixRun};
 use crate::cli::args::CheckArgs;
-use crate::cli::Status;
+use crate::cli::{Report, Status};
 use crate::diag::{Diagnostic, Result};
 
-pub fn run(args: CheckArgs, color: bool) -> Result<Status> {
+/// Evaluates the configurations of the flake in `args.dir`.
+pub fn run(args: CheckArgs, out: &mut Report) -> Result<Status> {
     let nix =
         check::find_nix(std::env::var_os("PATH").as_deref()).ok_or_else(check::nix_missing)?;
     let dir = check::flake_dir(&args.dir)?;
@@ -25,9 +24,9 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Status> {
         refresh: lock_refresh(&dir, &overrides),
         overrides,
     };
-    let described = read_description(&shown_dir(&args.dir), color);
-    let mut report = Report {
-        color,
+    let described = read_description(&shown_dir(&args.dir), out);
+    let mut report = Verdicts {
+        out,
         described,
         seen_warnings: HashSet::new(),
         updated: Vec::new(),
@@ -38,13 +37,13 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Status> {
             names
         }
         Err(run) => {
-            say(&format!(
+            report.out.out_line(&format!(
                 "FAILED  {} (the flake itself)",
                 evaluator.flake_url
             ));
             report.failure("the flake", None, &run);
             report.finish_notes(&evaluator);
-            eprintln!("nixgen check: the flake does not evaluate");
+            report.out.say("nixgen check: the flake does not evaluate");
             return Ok(Status::Failed);
         }
     };
@@ -54,28 +53,25 @@ pub fn run(args: CheckArgs, color: bool) -> Result<Status> {
         match evaluator.toplevel(name)? {
             Ok((drv, run)) => {
                 report.note_run(&run);
-                say(&format!("ok      nixosConfigurations.{name}  {drv}"));
+                report
+                    .out
+                    .out_line(&format!("ok      nixosConfigurations.{name}  {drv}"));
             }
             Err(run) => {
                 failed += 1;
-                say(&format!("FAILED  nixosConfigurations.{name}"));
+                report
+                    .out
+                    .out_line(&format!("FAILED  nixosConfigurations.{name}"));
                 report.failure(&format!("nixosConfigurations.{name}"), Some(name), &run);
             }
         }
     }
     report.finish_notes(&evaluator);
-    Ok(summary(failed, names.len()))
-}
-
-/// A line of the verdict on stdout, flushed so it interleaves with Nix's text on stderr.
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
+    Ok(summary(report.out, failed, names.len()))
 }
 
 /// The closing line, and the status: exit 1 when any configuration failed.
-fn summary(failed: usize, total: usize) -> Status {
+fn summary(out: &mut Report, failed: usize, total: usize) -> Status {
     let plural = |n: usize| {
         if n == 1 {
             "configuration"
@@ -84,17 +80,17 @@ fn summary(failed: usize, total: usize) -> Status {
         }
     };
     if failed == 0 {
-        eprintln!(
+        out.say(&format!(
             "nixgen check: {total} {} evaluate{} with Nix",
             plural(total),
             if total == 1 { "s" } else { "" }
-        );
+        ));
         Status::Success
     } else {
-        eprintln!(
+        out.say(&format!(
             "nixgen check: {failed} of {total} {} failed to evaluate",
             plural(total)
-        );
+        ));
         Status::Failed
     }
 }
@@ -139,7 +135,7 @@ fn shown_dir(dir: &Path) -> PathBuf {
 
 /// The host description beside the flake; an unreadable one only costs the mapping, so its
 /// problems are warnings here (`nixgen validate` reports them as errors).
-fn read_description(dir: &Path, color: bool) -> Option<Described> {
+fn read_description(dir: &Path, out: &mut Report) -> Option<Described> {
     match check::describe(dir) {
         Ok(d) => d,
         Err(failure) => {
@@ -153,7 +149,7 @@ fn read_description(dir: &Path, color: bool) -> Option<Described> {
                     .warning()
                 })
                 .collect();
-            print_warnings(&warnings, color);
+            out.diagnostics(&warnings);
             None
         }
     }
@@ -182,21 +178,21 @@ fn select(names: Vec<String>, wanted: Option<&str>, dir: &Path) -> Result<Vec<St
     )
 }
 
-/// What is printed along the way: Nix's warnings once each, failures with their mapping,
+/// What is said along the way: Nix's warnings once each, failures with their mapping,
 /// and which stale `path:` inputs were re-read.
-struct Report {
-    color: bool,
+struct Verdicts<'r> {
+    out: &'r mut Report,
     described: Option<Described>,
     seen_warnings: HashSet<String>,
     updated: Vec<String>,
 }
 
-impl Report {
+impl Verdicts<'_> {
     /// A successful run: show Nix's warnings (once, not once per configuration).
     fn note_run(&mut self, run: &NixRun) {
         for line in run.stderr.lines() {
             if self.seen_warnings.insert(line.to_owned()) {
-                eprintln!("{line}");
+                self.out.say(line);
             }
         }
         self.remember_updates(run);
@@ -214,9 +210,10 @@ impl Report {
     fn failure(&mut self, what: &str, config: Option<&str>, run: &NixRun) {
         self.remember_updates(run);
         if run.stderr.trim().is_empty() {
-            eprintln!("error: Nix failed on {what} and printed nothing");
+            self.out
+                .say(&format!("error: Nix failed on {what} and printed nothing"));
         } else {
-            eprint!("{}", run.stderr);
+            self.out.say_raw(&run.stderr);
         }
         let findings = check::findings(&run.stderr);
         let mut mapped = match &self.described {
@@ -224,14 +221,12 @@ impl Report {
             None => Vec::new(),
         };
         mapped.extend(check::generic_advice(&findings));
-        for d in mapped {
-            eprint!("{}", d.render(self.color));
-        }
+        self.out.diagnostics(&mapped);
     }
 
     /// Says which `path:` inputs the lock pinned at an older copy (the check read the
     /// directories as they are now).
-    fn finish_notes(&self, evaluator: &Evaluator) {
+    fn finish_notes(&mut self, evaluator: &Evaluator) {
         let stale: Vec<&String> = self
             .updated
             .iter()
@@ -245,10 +240,10 @@ impl Report {
             .iter()
             .map(|s| format!("--update-input {s}"))
             .collect();
-        eprintln!(
+        self.out.say(&format!(
             "note: flake.lock pins an older copy of {}; nixgen check evaluated the directory as it is now (`nix flake lock {}` updates the lock)",
             names.join(", "),
             flags.join(" ")
-        );
+        ));
     }
 }

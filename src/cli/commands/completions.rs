@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 
 use crate::cli::args::Cli;
-use crate::cli::output::print_stdout;
+use crate::cli::Report;
 use crate::cli::Status;
 use crate::diag::{Diagnostic, Result};
 
@@ -48,12 +48,12 @@ _nixgen_config_names() {
 "#;
 
 /// Prints the completion script for `shell`.
-pub fn completions(shell: clap_complete::Shell) -> Result<Status> {
+pub fn completions(shell: clap_complete::Shell, report: &mut Report) -> Result<Status> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "nixgen", &mut script);
     let script = String::from_utf8_lossy(&script).into_owned();
-    print_stdout(&with_config_names(shell, &script))?;
+    report.out(&with_config_names(shell, &script));
     Ok(Status::Success)
 }
 
@@ -110,7 +110,7 @@ fn with_config_names(shell: clap_complete::Shell, script: &str) -> String {
 pub const COMPLETE_CONFIG: &str = "__complete-config";
 
 /// `nixgen __complete-config [--] WORDS...`: configuration names, one per line.
-pub fn complete_config(words: &[String]) -> Result<Status> {
+pub fn complete_config(words: &[String], report: &mut Report) -> Result<Status> {
     let words = match words.first() {
         Some(w) if w == "--" => &words[1..],
         _ => words,
@@ -127,7 +127,7 @@ pub fn complete_config(words: &[String]) -> Result<Status> {
         out.push_str(&n);
         out.push('\n');
     }
-    print_stdout(&out)?;
+    report.out(&out);
     Ok(Status::Success)
 }
 
@@ -169,7 +169,7 @@ fn flake_for(words: &[String]) -> PathBuf {
 }
 
 /// Prints the man page: the main page, then each (visible) command's synopsis and options.
-pub fn man() -> Result<Status> {
+pub fn man(report: &mut Report) -> Result<Status> {
     let render_error = |e: std::io::Error| {
         Diagnostic::error(format!("cannot render the man page: {e}")).with_help(
             "please report this; `nixgen --help` and `nixgen COMMAND --help` have the same text",
@@ -196,7 +196,7 @@ pub fn man() -> Result<Status> {
             .map_err(render_error)?;
         man.render_options_section(&mut out).map_err(render_error)?;
     }
-    print_stdout(&String::from_utf8_lossy(&out))?;
+    report.out(&String::from_utf8_lossy(&out));
     Ok(Status::Success)
 }
 

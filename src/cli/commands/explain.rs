@@ -11,8 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::cli::args::ExplainArgs;
-use crate::cli::output::print_stdout;
-use crate::cli::Status;
+use crate::cli::{Report, Status};
 use crate::diag::{did_you_mean, Diagnostic, Result};
 use crate::model::{load, Host};
 use crate::systemd;
@@ -372,7 +371,7 @@ enum Units {
     Both,
 }
 
-pub fn run(args: ExplainArgs) -> Result<Status> {
+pub fn run(args: ExplainArgs, report: &mut Report) -> Result<Status> {
     let doc = match &args.key {
         None => None,
         Some(raw) => Some(lookup(raw.trim()).ok_or_else(|| unknown_key(raw))?),
@@ -430,7 +429,7 @@ pub fn run(args: ExplainArgs) -> Result<Status> {
             }
         }
     }
-    print_stdout(&out)?;
+    report.out(&out);
     Ok(Status::Success)
 }
 

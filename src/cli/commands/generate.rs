@@ -2,57 +2,29 @@
 
 use std::path::{Path, PathBuf};
 
-use super::print_warnings;
 use crate::cli::args::{GenerateArgs, ScaffoldArgs};
 use crate::cli::output::{read_existing, Reporter};
-use crate::cli::Status;
+use crate::cli::{Report, Status};
 use crate::diag::{Diagnostic, Result};
 use crate::fsio::dir_of;
-use crate::generate::{self, plan_for, Examples, FlakePlan};
+use crate::generate::{flake_text, plan_for, Examples, FlakePlan, FlakeText};
 use crate::model::load::{self, LoadedHost};
 use crate::model::OverlaySource;
 use crate::yaml;
 
-/// The flake text for `plan`, given what the file holds now.
-///
-/// A new file (or `--force`) is emitted whole. An existing file is edited through the syntax
-/// tree so that everything nixgen does not own stays byte for byte; owned items that the host
-/// description no longer has are reported (and removed with `--prune`).
-pub fn flake_text(
-    path: &Path,
-    plan: &FlakePlan,
-    existing: Option<&str>,
-    force: bool,
-    prune: bool,
-    examples: &Examples,
-) -> Result<String> {
-    let emit = || -> Result<String> {
-        generate::emit(plan, examples).map_err(|e| {
-            Diagnostic::in_file(
-                path,
-                format!("internal error: generated Nix does not parse: {e}"),
-            )
-            .with_help("please report this with the host description")
-            .into()
-        })
-    };
-    match existing {
-        None => emit(),
-        Some(_) if force => emit(),
-        Some(old) => {
-            let done = crate::edit::reconcile(path, old, plan, prune)?;
-            for item in &done.stale {
-                if done.pruned {
-                    eprintln!("{}: removed {item} (--prune)", path.display());
-                } else {
-                    eprintln!(
-                        "{}: {item} is not in the host description; kept (remove it with --prune)",
-                        path.display()
-                    );
-                }
-            }
-            Ok(done.text)
-        }
+/// Says what generation kept or removed of the owned items the description no longer has.
+/// A dry run or a check writes nothing, so nothing "was removed".
+pub fn report_stale(report: &mut Report, path: &Path, done: &FlakeText, writes: bool) {
+    for item in &done.stale {
+        let line = match (done.pruned, writes) {
+            (true, true) => format!("{}: removed {item} (--prune)", path.display()),
+            (true, false) => format!("{}: would remove {item} (--prune)", path.display()),
+            (false, _) => format!(
+                "{}: {item} is not in the host description; kept (remove it with --prune)",
+                path.display()
+            ),
+        };
+        report.say(&line);
     }
 }
 
@@ -63,7 +35,7 @@ fn flake_path_beside(yaml: &Path) -> PathBuf {
     }
 }
 
-pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
+pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
     let doc = load::read(&args.host)?;
     if doc.is_fleet() {
         return Err(Diagnostic::in_file(
@@ -82,11 +54,11 @@ pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
         .output
         .clone()
         .unwrap_or_else(|| flake_path_beside(&args.host));
-    print_warnings(&host.warnings, color);
-    print_warnings(&load::missing_modules(&doc, &host, &dir_of(&out)), color);
+    report.diagnostics(&host.warnings);
+    report.diagnostics(&load::missing_modules(&doc, &host, &dir_of(&out)));
     let plan = plan_for(&host.host);
     let existing = read_existing(&out)?;
-    let new = flake_text(
+    let done = flake_text(
         &out,
         &plan,
         existing.as_deref(),
@@ -94,22 +66,21 @@ pub fn generate(args: GenerateArgs, color: bool) -> Result<Status> {
         args.prune,
         &Examples::default(),
     )?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&plan_json(&out, &plan, existing.as_deref(), &new))
-                .expect("plan serializes")
-        );
-        if !args.write.dry_run && !args.write.check {
-            let mut reporter = Reporter::new(args.write, !args.no_git);
-            reporter.file(&out, existing.as_deref(), &new)?;
-            return Ok(reporter.finish());
-        }
-        return Ok(Status::Success);
-    }
     let mut reporter = Reporter::new(args.write, !args.no_git);
-    reporter.file(&out, existing.as_deref(), &new)?;
-    Ok(reporter.finish())
+    report_stale(report, &out, &done, !reporter.is_read_only());
+    if args.json {
+        // clap keeps --json away from --check and --diff: the JSON is the whole output.
+        let json = plan_json(&out, &plan, existing.as_deref(), &done.text);
+        report.out_line(&serde_json::to_string_pretty(&json).expect("plan serializes"));
+        if reporter.is_read_only() {
+            return Ok(Status::Success);
+        }
+        let mut quiet = Report::new(false);
+        reporter.file(&mut quiet, &out, existing.as_deref(), &done.text)?;
+        return Ok(reporter.finish(report));
+    }
+    reporter.file(report, &out, existing.as_deref(), &done.text)?;
+    Ok(reporter.finish(report))
 }
 
 /// The plan as JSON, for `generate --dry-run --json`.
@@ -139,7 +110,7 @@ fn plan_json(path: &Path, plan: &FlakePlan, old: Option<&str>, new: &str) -> ser
     })
 }
 
-pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
+pub fn scaffold(args: ScaffoldArgs, report: &mut Report) -> Result<Status> {
     let doc = load::read(&args.fleet)?;
     if !doc.is_fleet() {
         return Err(Diagnostic::in_file(
@@ -165,7 +136,7 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
     // per configuration (the loader already says each warning about `defaults` once).
     let mut missing: Vec<(Diagnostic, usize)> = Vec::new();
     for host in &hosts {
-        print_warnings(&host.warnings, color);
+        report.diagnostics(&host.warnings);
         let dir = args.root.join(&host.host.host.name);
         for w in load::missing_modules(&doc, host, &dir) {
             match missing
@@ -182,7 +153,7 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
         let old_yaml = read_existing(&yaml_path)?;
         let plan = plan_for(&host.host);
         let old_flake = read_existing(&flake_path)?;
-        let new_flake = flake_text(
+        let done = flake_text(
             &flake_path,
             &plan,
             old_flake.as_deref(),
@@ -190,8 +161,14 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
             args.prune,
             &Examples::default(),
         )?;
+        report_stale(
+            report,
+            &flake_path,
+            &done,
+            !args.write.dry_run && !args.write.check,
+        );
         files.push((yaml_path, old_yaml, yaml_text));
-        files.push((flake_path, old_flake, new_flake));
+        files.push((flake_path, old_flake, done.text));
     }
     for (mut warning, count) in missing {
         if count > 1 {
@@ -201,13 +178,13 @@ pub fn scaffold(args: ScaffoldArgs, color: bool) -> Result<Status> {
                 args.root.display()
             ));
         }
-        print_warnings(&[warning], color);
+        report.diagnostics(&[warning]);
     }
     let mut reporter = Reporter::new(args.write, !args.no_git);
     for (path, old, new) in &files {
-        reporter.file(path, old.as_deref(), new)?;
+        reporter.file(report, path, old.as_deref(), new)?;
     }
-    Ok(reporter.finish())
+    Ok(reporter.finish(report))
 }
 
 /// The host description a scaffolded directory gets: the merged configuration, with local

@@ -10,9 +10,9 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use super::print_warnings;
 use crate::cli::args::InitArgs;
 use crate::cli::output::Reporter;
+use crate::cli::Report;
 use crate::cli::Status;
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{self, plan_for};
@@ -33,7 +33,7 @@ fn default_name(dir: &Path) -> String {
     }
 }
 
-pub fn run(args: InitArgs, color: bool) -> Result<Status> {
+pub fn run(args: InitArgs, report: &mut Report) -> Result<Status> {
     let yaml_path = args.dir.join("host.yaml");
     let flake_path = args.dir.join("flake.nix");
     if !args.force && !args.write.dry_run && !args.write.check {
@@ -55,10 +55,10 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
     let interactive =
         args.interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if args.interactive && !interactive {
-        eprintln!("note: --interactive needs a terminal; using defaults for what is missing");
+        report.say("note: --interactive needs a terminal; using defaults for what is missing");
     }
     let answers = if interactive {
-        ask(&args)?
+        ask(&args, report)?
     } else {
         let template = args.template.unwrap_or(Template::Imageless);
         let mut a = HostAnswers::defaults(
@@ -66,7 +66,7 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
             &args.name.clone().unwrap_or_else(|| default_name(&args.dir)),
         );
         if let Some(raw) = &args.nixos_flake {
-            a.nixos_flake = flake_location_from_flag(raw)?;
+            a.nixos_flake = flake_location_from_flag(raw, report)?;
         }
         a
     };
@@ -76,7 +76,7 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
     let doc = load::parse(&yaml_path, yaml_text.clone().into_bytes())?;
     let hosts = load::hosts(&doc)?;
     let host = &hosts[0];
-    print_warnings(&host.warnings, color);
+    report.diagnostics(&host.warnings);
     let home = paths::home_dir()
         .map(|h| h.display().to_string())
         .unwrap_or_else(|| "/home/user".into());
@@ -91,17 +91,18 @@ pub fn run(args: InitArgs, color: bool) -> Result<Status> {
     // an identical rerun is up to date rather than "created" or "out of date (missing)".
     let old_yaml = crate::cli::output::read_existing(&yaml_path)?;
     let old_flake = crate::cli::output::read_existing(&flake_path)?;
-    reporter.file(&yaml_path, old_yaml.as_deref(), &yaml_text)?;
-    reporter.file(&flake_path, old_flake.as_deref(), &flake_text)?;
+    reporter.file(report, &yaml_path, old_yaml.as_deref(), &yaml_text)?;
+    reporter.file(report, &flake_path, old_flake.as_deref(), &flake_text)?;
     let read_only = reporter.is_read_only();
-    let (status, pending) = reporter.finish_git();
+    let (status, pending) = reporter.finish_git(report);
     if !read_only {
-        print_next_steps(&args.dir, &host.host.host.name, &pending);
+        report.say_raw(&next_steps(&args.dir, &host.host.host.name, &pending));
     }
     Ok(status)
 }
 
-fn print_next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) {
+/// The commands that take a new configuration to its first build.
+fn next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) -> String {
     let mut steps: Vec<(String, String)> = Vec::new();
     if dir != Path::new(".") {
         steps.push((format!("cd {}", dir.display()), String::new()));
@@ -143,11 +144,11 @@ fn print_next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) {
             text.push_str(&format!("  {cmd:<width$}   # {why}\n"));
         }
     }
-    eprint!("{text}");
+    text
 }
 
 /// Asks, on a terminal, for what the command line left out. Enter accepts every default.
-fn ask(args: &InitArgs) -> Result<HostAnswers> {
+fn ask(args: &InitArgs, report: &mut Report) -> Result<HostAnswers> {
     use dialoguer::{Input, MultiSelect, Select};
     let prompt_error = |e: dialoguer::Error| {
         let dialoguer::Error::IO(io) = &e;
@@ -194,7 +195,7 @@ fn ask(args: &InitArgs) -> Result<HostAnswers> {
             .map_err(prompt_error)?,
     };
     let nixos_flake = match &args.nixos_flake {
-        Some(raw) => flake_location_from_flag(raw)?,
+        Some(raw) => flake_location_from_flag(raw, report)?,
         None => {
             let raw = Input::<String>::new()
                 .with_prompt("nixos-flake (URL or local checkout)")
@@ -299,13 +300,15 @@ fn missing_flake_nix(url: &str) -> Option<String> {
 
 /// `--nixos-flake` from the command line: made into a URL like a prompt answer, with a
 /// warning (not an error: the checkout may come later) when a local path has no flake.nix.
-fn flake_location_from_flag(raw: &str) -> Result<String> {
+fn flake_location_from_flag(raw: &str, report: &mut Report) -> Result<String> {
     let url = flake_location(raw).map_err(|e| {
         Diagnostic::error(format!("--nixos-flake: {e}"))
             .with_help("nixos-flake's URL is github:linux-kdevops/nixos-flake; a local checkout is written as its path")
     })?;
     if let Some(problem) = missing_flake_nix(&url) {
-        eprintln!("warning: --nixos-flake: {problem}; Nix will fail until it is there");
+        report.say(&format!(
+            "warning: --nixos-flake: {problem}; Nix will fail until it is there"
+        ));
     }
     Ok(url)
 }

@@ -12,8 +12,7 @@ mod validate;
 use std::io::IsTerminal;
 
 use super::args::{Cli, ColorChoice, Command};
-use super::output::print_stdout;
-use super::Status;
+use super::{Report, Status};
 use crate::diag::{self, Diagnostic, Result};
 
 /// Whether diagnostics on stderr are coloured.
@@ -25,31 +24,24 @@ pub fn stderr_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Prints warnings (they never fail a command).
-pub fn print_warnings(warnings: &[Diagnostic], color: bool) {
-    for w in warnings {
-        eprint!("{}", w.render(color));
-    }
-}
-
-pub fn dispatch(cli: Cli) -> Result<Status> {
-    let color = stderr_color(cli.color);
+/// Runs the command `cli` names.
+pub fn dispatch(cli: Cli, report: &mut Report) -> Result<Status> {
     match cli.command {
-        Command::Init(args) => init::run(args, color),
-        Command::Generate(args) => generate::generate(args, color),
-        Command::Scaffold(args) => generate::scaffold(args, color),
-        Command::Validate(args) => validate::run(args, color),
-        Command::Overlay(cmd) => overlay::run(cmd),
-        Command::Check(args) => check::run(args, color),
-        Command::Explain(args) => explain::run(args),
+        Command::Init(args) => init::run(args, report),
+        Command::Generate(args) => generate::generate(args, report),
+        Command::Scaffold(args) => generate::scaffold(args, report),
+        Command::Validate(args) => validate::run(args, report),
+        Command::Overlay(cmd) => overlay::run(cmd, report),
+        Command::Check(args) => check::run(args, report),
+        Command::Explain(args) => explain::run(args, report),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&crate::model::json_schema())
                 .map_err(|e| Diagnostic::error(format!("internal error: the schema does not serialize: {e}"))
                     .with_help("please report this; schemas/host.schema.json in the source has the same schema"))?;
-            print_stdout(&format!("{schema}\n"))?;
+            report.out_line(&schema);
             Ok(Status::Success)
         }
-        Command::Completions { shell } => completions::completions(shell),
-        Command::Man => completions::man(),
+        Command::Completions { shell } => completions::completions(shell, report),
+        Command::Man => completions::man(report),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::args::{OverlayAddArgs, OverlayCommand, OverlayListArgs, OverlayRemoveArgs};
 use crate::cli::output::Reporter;
-use crate::cli::Status;
+use crate::cli::{Report, Status};
 use crate::diag::{Diagnostic, Result};
 use crate::edit::flake::EntrySource;
 use crate::edit::overlay;
@@ -10,11 +10,12 @@ use crate::generate::SourceExpr;
 use crate::model::paths;
 use crate::nix::escape::is_identifier;
 
-pub fn run(cmd: OverlayCommand) -> Result<Status> {
+/// Runs `overlay add`, `remove` or `list`.
+pub fn run(cmd: OverlayCommand, report: &mut Report) -> Result<Status> {
     match cmd {
-        OverlayCommand::Add(args) => add(args),
-        OverlayCommand::Remove(args) => remove(args),
-        OverlayCommand::List(args) => list(args),
+        OverlayCommand::Add(args) => add(args, report),
+        OverlayCommand::Remove(args) => remove(args, report),
+        OverlayCommand::List(args) => list(args, report),
     }
 }
 
@@ -26,7 +27,7 @@ fn read_flake(path: &std::path::Path) -> Result<String> {
     })
 }
 
-fn add(args: OverlayAddArgs) -> Result<Status> {
+fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
     let pkg = &args.package;
     if !is_identifier(pkg) {
         return Err(
@@ -59,10 +60,10 @@ fn add(args: OverlayAddArgs) -> Result<Status> {
                     .with_help("write an absolute path")
             })?;
         if !abs.exists() {
-            eprintln!(
+            report.say(&format!(
                 "warning: {} does not exist; Nix will fail until the checkout is there",
                 abs.display()
-            );
+            ));
         }
         (
             SourceExpr::Input(name),
@@ -110,39 +111,36 @@ fn add(args: OverlayAddArgs) -> Result<Status> {
     let text = read_flake(path)?;
     let new = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
     let mut reporter = Reporter::new(args.write, false);
-    reporter.file(path, Some(&text), &new)?;
-    Ok(reporter.finish())
+    reporter.file(report, path, Some(&text), &new)?;
+    Ok(reporter.finish(report))
 }
 
-fn remove(args: OverlayRemoveArgs) -> Result<Status> {
+fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
     let path = &args.target.flake;
     let text = read_flake(path)?;
     let new = overlay::remove(path, &text, args.target.config.as_deref(), &args.package)?;
     if new == text {
-        eprintln!(
+        report.say(&format!(
             "{} has no overlay for `{}`: nothing to remove",
             path.display(),
             args.package
-        );
+        ));
     }
     let mut reporter = Reporter::new(args.write, false);
-    reporter.file(path, Some(&text), &new)?;
-    Ok(reporter.finish())
+    reporter.file(report, path, Some(&text), &new)?;
+    Ok(reporter.finish(report))
 }
 
-fn list(args: OverlayListArgs) -> Result<Status> {
+fn list(args: OverlayListArgs, report: &mut Report) -> Result<Status> {
     let path = &args.target.flake;
     let text = read_flake(path)?;
     let rows = overlay::list(path, &text, args.target.config.as_deref())?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialize")
-        );
+        report.out_line(&serde_json::to_string_pretty(&rows).expect("rows serialize"));
         return Ok(Status::Success);
     }
     if rows.is_empty() {
-        eprintln!("{}: no overlays", path.display());
+        report.say(&format!("{}: no overlays", path.display()));
         return Ok(Status::Success);
     }
     let several = rows.iter().any(|r| r.config != rows[0].config);
@@ -170,10 +168,10 @@ fn list(args: OverlayListArgs) -> Result<Status> {
         } else {
             ""
         };
-        println!(
+        report.out_line(&format!(
             "{config}{}\t{source}{patches}\t(line {})",
             r.package, r.line
-        );
+        ));
     }
     Ok(Status::Success)
 }

@@ -1,12 +1,11 @@
 //! `nixgen validate`: check descriptions, write nothing.
 
-use super::print_warnings;
 use crate::cli::args::ValidateArgs;
-use crate::cli::Status;
+use crate::cli::{Report, Status};
 use crate::diag::Result;
 use crate::model::load;
 
-pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
+pub fn run(args: ValidateArgs, report: &mut Report) -> Result<Status> {
     let mut diagnostics = Vec::new();
     let mut failed = false;
     for file in &args.files {
@@ -22,19 +21,17 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
                     }
                 }
                 if !args.json {
-                    print_warnings(&warnings, color);
+                    report.diagnostics(&warnings);
                     let names: Vec<&str> =
                         hosts.iter().map(|h| h.host.host.name.as_str()).collect();
-                    eprintln!("{}: ok ({})", file.display(), names.join(", "));
+                    report.say(&format!("{}: ok ({})", file.display(), names.join(", ")));
                 }
                 diagnostics.extend(warnings);
             }
             Err(failure) => {
                 failed = true;
                 if !args.json {
-                    for d in &failure.diagnostics {
-                        eprint!("{}", d.render(color));
-                    }
+                    report.diagnostics(&failure.diagnostics);
                 }
                 diagnostics.extend(failure.diagnostics);
             }
@@ -42,13 +39,12 @@ pub fn run(args: ValidateArgs, color: bool) -> Result<Status> {
     }
     if args.json {
         let json: Vec<_> = diagnostics.iter().map(|d| d.to_json()).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
+        report.out_line(
+            &serde_json::to_string_pretty(&serde_json::json!({
                 "valid": !failed,
                 "diagnostics": json,
             }))
-            .expect("diagnostics serialize")
+            .expect("diagnostics serialize"),
         );
     }
     Ok(if failed {
