@@ -4,7 +4,7 @@
 //! an optional 1-based position, a message and an optional hint that says what to do next. The
 //! source line is captured when the diagnostic is made, so rendering later (with a caret under
 //! the offending column, like cargo's) needs no file access. Rendering uses colour only when the
-//! stream is a terminal and `NO_COLOR` is unset; [`Diagnostic::to_json`] serves `--json`.
+//! stream is a terminal and `NO_COLOR` is unset or empty ([`use_color`]); [`Diagnostic::to_json`] serves `--json`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,12 +12,16 @@ use std::path::{Path, PathBuf};
 /// A 1-based line and column (columns count characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Position {
+    /// Line number, starting at 1.
     pub line: usize,
+    /// Column number, starting at 1, counted in characters (a multi-byte character is one
+    /// column).
     pub column: usize,
 }
 
 impl Position {
-    /// The position of a byte offset in `text`.
+    /// The position of a byte offset in `text`. An offset past the end is clamped to the end,
+    /// and one inside a multi-byte character counts as the start of that character.
     pub fn of_offset(text: &str, offset: usize) -> Position {
         let offset = offset.min(text.len());
         let before = &text[..floor_char_boundary(text, offset)];
@@ -40,19 +44,31 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 /// How serious a diagnostic is: errors fail the command, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// Something is wrong: the command fails (exit code 1).
     Error,
+    /// Worth telling the user, but the command still succeeds.
     Warning,
 }
 
 /// One message about one place in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether this is an error or a warning; see [`Diagnostic::warning`].
     pub severity: Severity,
+    /// The file the message is about; `None` for errors about no file in particular (a bad
+    /// command-line argument, a `nix` that cannot be run).
     pub file: Option<PathBuf>,
+    /// Where in `file` the problem is; `None` when it concerns the whole file (or there is no
+    /// file).
     pub position: Option<Position>,
+    /// What went wrong, lowercase and without a final period (like rustc's); advice belongs in
+    /// `help`, not here.
     pub message: String,
+    /// What to do about it (shown as `= help:`); `None` when there is no useful advice.
     pub help: Option<String>,
-    /// The text of the line at `position`, for the caret display.
+    /// The text of the line at `position`, captured when the diagnostic is made so that
+    /// rendering needs no file access; `None` when there is no position or the line is past the
+    /// end of the source.
     pub source_line: Option<String>,
 }
 
@@ -183,10 +199,13 @@ impl std::fmt::Display for Diagnostic {
 /// A failed command: one or more diagnostics. Exit code 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The diagnostics to report, in the order they were found. Callers never build an empty
+    /// failure: there is always at least one.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Failure {
+    /// A failure made of several diagnostics (a single one converts with `From`/`?`).
     pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
         Failure { diagnostics }
     }
@@ -217,12 +236,16 @@ impl std::error::Error for Failure {}
 /// Result type of everything that can fail with diagnostics.
 pub type Result<T, E = Failure> = std::result::Result<T, E>;
 
-/// Whether to colour output written to a stream: only on a terminal, never with `NO_COLOR`.
+/// Whether to colour output written to a stream: only on a terminal, and never when
+/// `NO_COLOR` is set to a non-empty value (an empty `NO_COLOR` is ignored, as no-color.org
+/// asks).
 pub fn use_color(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// The closest of `candidates` to `word`, when it is close enough to be a likely misspelling.
+/// The closest of `candidates` to `word`, when it is close enough to be a likely misspelling
+/// (case-insensitive Jaro-Winkler similarity of at least 0.8); `None` when nothing is that
+/// close.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()

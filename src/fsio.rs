@@ -39,7 +39,10 @@ pub fn write_target(path: &Path) -> std::io::Result<PathBuf> {
     Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
-/// Replaces `path`'s content with `content` atomically, keeping its permissions.
+/// Replaces `path`'s content with `content` atomically, keeping its permissions (a new file
+/// gets the usual ones, subject to the umask). Missing parent directories are created, and a
+/// symlink is written through to its target. On failure the file is unchanged and the temporary
+/// file is removed.
 pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
     let fail = |what: &str, e: std::io::Error| {
         Diagnostic::in_file(path, format!("cannot {what}: {e}"))

@@ -3,9 +3,11 @@
 //! After nixgen creates files inside a work tree it runs `git add --intent-to-add` on them, so
 //! the next `nix build` sees them without a commit (`--no-git` skips that). When it cannot (no
 //! work tree, a directory the repository ignores, as nixos-flake's own `configurations/` is,
-//! `--no-git`, or git failing) it prints the exact commands to run instead. It warns when a
-//! flake it wrote or checked is untracked. Git failures never fail a command: the files are
-//! written either way, and the message says what to do by hand.
+//! `--no-git`, or git failing) it works out the exact commands to run instead. It also notices
+//! when a `.nix` file it wrote or checked is untracked. Nothing here prints: [`after_write`]
+//! returns the lines and the [`Pending`] commands, and the command line reports them. Git
+//! failures never fail a command: the files are written either way, and the message says what
+//! to do by hand.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -181,18 +183,25 @@ pub enum Reason {
 /// Files in one directory that Nix will not see until the user runs [`Pending::command`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
+    /// The directory the files are in, as the user's paths name it (`.` for the current
+    /// directory). For a folded fleet, the parent of the configurations' directories.
     pub dir: PathBuf,
+    /// The file names inside `dir` (not paths); `["."]` when a fleet's directories were folded
+    /// into this entry and the command covers all of `dir`.
     pub files: Vec<String>,
+    /// Why git does not know about the files, which decides the command and the wording.
     pub reason: Reason,
 }
 
 impl Pending {
-    /// True when the directory needs a repository of its own first.
+    /// True when the directory needs a repository of its own first (it is outside any work
+    /// tree, or the work tree ignores it): the command then starts with `git init`.
     pub fn needs_init(&self) -> bool {
         matches!(self.reason, Reason::Outside | Reason::Ignored(_))
     }
 
-    /// The exact commands, to run from the current directory (`inside`: from `dir` itself).
+    /// The exact shell command line, quoted for a POSIX shell: to run from the current
+    /// directory (with `git -C dir`), or from `dir` itself when `inside` is true.
     pub fn command(&self, inside: bool) -> String {
         let files = self
             .files
@@ -212,7 +221,8 @@ impl Pending {
         }
     }
 
-    /// One explanation and the command, for stderr.
+    /// A `note:` or `warning:` line explaining why Nix will not see the files, then the command
+    /// (indented, on its own line); meant for stderr.
     pub fn message(&self) -> String {
         let dir = self.dir.display();
         let folded = self.files == ["."];
@@ -272,7 +282,9 @@ fn files_of(groups: &mut Vec<(PathBuf, TreeFiles)>, top: PathBuf) -> &mut TreeFi
 
 /// Adds new files with intent-to-add (unless `add` is false) and checks that the flakes among
 /// `existing` are tracked. Returns what the user still has to run, grouped by directory, with
-/// a fleet's directories folded into one entry for their parent ([`fold_fleet`]).
+/// a fleet's directories folded into one entry for their parent (from four sibling
+/// directories on). Only `.nix` files among `existing` are checked, and files in `created` are
+/// not checked again.
 ///
 /// git is asked once per repository and question (ignored? tracked? add), however many files
 /// there are: scaffolding 1,000 configurations inside a repository used to start 6,000 `git`
@@ -382,9 +394,11 @@ pub fn after_write(created: &[PathBuf], existing: &[PathBuf], add: bool) -> Afte
 /// What [`after_write`] did and what is left to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AfterWrite {
-    /// Lines saying which files were added with `--intent-to-add`.
+    /// Lines saying which files were added with `--intent-to-add` (one per file, or a single
+    /// summary line when more than three were added); empty when none was.
     pub added: Vec<String>,
-    /// What the user still has to run.
+    /// What the user still has to run, one entry per directory and reason; empty when git
+    /// already sees every file.
     pub pending: Vec<Pending>,
 }
 

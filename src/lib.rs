@@ -3,6 +3,8 @@
 //! The crate is layered so that each module has one job:
 //! - [`yaml`] parses YAML into a tree that knows where every key is, and deserializes it;
 //! - [`model`] is the host description (types, loading, validation, path resolution);
+//! - [`keys`] is the key table: per YAML key, the module it imports, the options it owns and
+//!   what `explain` says (generation, reconcile, check and explain all read it);
 //! - [`nix`] is the Nix syntax layer (data model, printer, escaping, parsing, formatting);
 //! - [`generate`] turns a validated host into a plan of what the flake owns, and emits it;
 //! - [`edit`] brings an existing flake in line with a plan through the syntax tree;
@@ -23,6 +25,7 @@ pub mod edit;
 pub mod fsio;
 pub mod generate;
 pub mod git;
+pub mod keys;
 pub mod model;
 pub mod nix;
 pub mod systemd;

@@ -4,12 +4,14 @@
 //! nixos-flake's storage module names its format service `format-<escaped mount point>`; to
 //! show users which units their `storage` and `shares` entries produce (`nixgen explain`),
 //! nixgen escapes paths the way systemd does: the path is simplified (repeated and trailing
-//! `/` dropped), the leading `/` removed, every other `/` becomes `-`, and any byte outside
+//! `/` and `.` components dropped), the leading `/` removed, every other `/` becomes `-`, and any byte outside
 //! `[A-Za-z0-9:_.]` (and a leading `.`) becomes `\xNN`. So `/mnt/nvme0` is `mnt-nvme0` and
 //! `/mnt/my-disk` is `mnt-my\x2ddisk`. NixOS's `utils.escapeSystemdPath` agrees for every path
 //! nixgen accepts as a mount point.
 
 /// `systemd-escape --path PATH`: the unit-name form of an absolute path (`/` alone is `-`).
+/// Callers pass normalized absolute paths: a relative path is escaped as if it began with `/`,
+/// and `..` components are kept where systemd would refuse the path.
 pub fn escape_path(path: &str) -> String {
     let parts: Vec<&str> = path
         .split('/')

@@ -8,8 +8,8 @@
 //! removing an element takes its same-line trailing comment with it and nothing else, so that
 //! an insertion followed by the matching removal gives back the original bytes. New code is
 //! laid out by nixfmt at the indentation where it lands. Edits are collected, then applied from
-//! the end of the file; [`Editor::finish`] re-parses the result with both parsers and refuses
-//! output that does not parse.
+//! the end of the file; [`Editor::finish`] re-parses the result with the strict parser (which
+//! accepts only what Nix accepts) and refuses output that does not parse.
 
 use rnix::ast;
 use rnix::{SyntaxKind, SyntaxNode, TextRange};
@@ -73,6 +73,8 @@ impl Expansion {
 }
 
 impl<'a> Editor<'a> {
+    /// An editor for `source` with no edits yet. The indentation unit new code uses is
+    /// detected from `source` once, here ([`detect_indent_unit`]).
     pub fn new(source: &'a str) -> Self {
         Editor {
             source,
@@ -82,6 +84,8 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// The text being edited, as it was before any edit: edits only take effect in
+    /// [`Editor::finish`], and offsets always refer to this text.
     pub fn source(&self) -> &'a str {
         self.source
     }
@@ -550,7 +554,9 @@ impl<'a> Editor<'a> {
         self.replace(node.text_range(), text);
     }
 
-    /// Applies every edit (from the end of the file) and checks that the result parses.
+    /// Applies every edit (from the end of the file) and checks that the result parses with
+    /// the strict parser. Overlapping edits are an internal error, reported as a
+    /// [`SyntaxError`] without a position.
     pub fn finish(mut self) -> Result<String, SyntaxError> {
         for e in std::mem::take(&mut self.expansions) {
             let text = e.text();

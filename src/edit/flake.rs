@@ -16,27 +16,39 @@ use crate::nix::resolve::{self, binding_keys, lookup, static_string, unwrap, Loo
 
 /// A parsed file and where it came from.
 pub struct Flake {
+    /// The file's path as the caller gave it: diagnostics name the file by it, and a module
+    /// file's one configuration is named after its stem.
     pub path: PathBuf,
+    /// The source the tree was parsed from; node offsets index into it.
     pub text: String,
+    /// The whole parse (rnix keeps every byte, comments included).
     pub root: ast::Root,
-    /// The top-level attribute set (through a `let ... in` or module function).
+    /// The top-level attribute set (through parentheses, `let ... in`, a module function or
+    /// `mkIf`).
     pub top: ast::AttrSet,
 }
 
 /// One `nixosConfigurations.<name>` (or, for a module file, the module itself).
 #[derive(Clone)]
 pub struct Config {
+    /// The configuration's name: its key under `nixosConfigurations`, or a module file's
+    /// name without extension.
     pub name: String,
-    /// The key token's node (to rename) and the binding.
+    /// The `name = nixosSystem { ... };` binding (written `nixosConfigurations.name = ...` or
+    /// inside the set); the last attribute of its path is the key to rename. `None` for a
+    /// module file.
     pub binding: Option<ast::AttrpathValue>,
-    /// The `nixosSystem { ... }` argument.
+    /// The `nixosSystem { ... }` argument; `None` for a module file.
     pub args: Option<ast::AttrSet>,
-    /// The literal lists making up `modules` (several with `++`).
+    /// The literal lists making up `modules` (several with `++`), in file order; empty when
+    /// the configuration has no `modules` or is a module file.
     pub module_lists: Vec<ast::List>,
     /// Modules that come from a `let`-bound list shared with other configurations
     /// (`modules = shared ++ [ ... ];`): seen, never edited.
     pub shared_modules: Vec<ast::Expr>,
-    /// Attribute sets of the inline modules, in order.
+    /// The inline modules (list elements that are attribute sets, possibly behind a module
+    /// function, `let` or `mkIf`) of `module_lists`, in order; imported module paths are not
+    /// here. A module file has exactly one: the file itself.
     pub inline_modules: Vec<InlineModule>,
 }
 
@@ -55,18 +67,23 @@ impl Config {
 /// An inline module in a `modules` list.
 #[derive(Clone)]
 pub struct InlineModule {
-    /// The list element (with its parentheses).
+    /// The list element (with its parentheses); for a module file, the file's whole
+    /// expression.
     pub item: SyntaxNode,
     /// The module's attribute set.
     pub set: ast::AttrSet,
-    /// The module function, if it is one.
+    /// The module function (`{ config, pkgs, ... }: { ... }`); `None` when the module is a
+    /// plain attribute set.
     pub lambda: Option<ast::Lambda>,
-    /// True when the set is under `mkIf`.
+    /// True when the module as a whole is under `mkIf` (an `mkIf` on one of its options does
+    /// not count): settings added there would be conditional too.
     pub conditional: bool,
 }
 
 impl InlineModule {
-    /// True when `pkgs` is in scope in the module's body.
+    /// True when `pkgs` is in scope in the module's body: the module is a function whose
+    /// argument pattern names `pkgs` (`{ pkgs, ... }: ...`). A function taking a single
+    /// identifier (`args: ...`) does not count.
     pub fn has_pkgs(&self) -> bool {
         match self.lambda.as_ref().and_then(|l| l.param()) {
             Some(ast::Param::Pattern(p)) => p
@@ -81,23 +98,37 @@ impl InlineModule {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum EntrySource {
-    /// A flake input (usually `flake = false`).
+    /// A flake input (usually `flake = false`): `src = name;`, `src = inputs.name;` or
+    /// `src = inputs.name.outPath;`.
     Input {
+        /// The input's name.
         input: String,
+        /// The input's `url` when this file's `inputs` write it as a plain string; `None` when
+        /// it is computed, written elsewhere, or the file is a module with no `inputs`.
         #[serde(skip_serializing_if = "Option::is_none")]
         url: Option<String>,
     },
+    /// A `fetchFromGitHub { ... }` call. Each field is the string's value when it is a
+    /// literal, the expression's text when it is not, and empty when it is missing.
     Github {
+        /// The GitHub user or organization.
         owner: String,
+        /// The repository name.
         repo: String,
+        /// The commit, branch or tag to fetch.
         rev: String,
     },
+    /// A `fetchgit { ... }` or `builtins.fetchGit { ... }` call; fields read as for `Github`.
     Git {
+        /// The repository URL.
         url: String,
+        /// The commit or ref to fetch.
         rev: String,
     },
-    /// Something else; the text of the `src` value.
+    /// Something else.
     Other {
+        /// The source text of the `src` value, or of the whole binding value when it is not an
+        /// `overrideAttrs` call; as written, so it may span lines.
         expr: String,
     },
     /// No `src` is overridden.
@@ -107,22 +138,31 @@ pub enum EntrySource {
 /// One `pkg = ...;` binding of an overlay function in `nixpkgs.overlays`.
 #[derive(Clone)]
 pub struct OverlayBinding {
+    /// The attribute the binding sets: the package being overridden.
     pub package: String,
+    /// The whole `pkg = ...;` binding.
     pub binding: ast::AttrpathValue,
-    /// The overlay function's body set, and the list element holding the function.
+    /// The overlay function's body set (which may bind other packages too).
     pub body: ast::AttrSet,
+    /// The `nixpkgs.overlays` list element holding the overlay function (with its
+    /// parentheses): what to remove when this binding is the function's last.
     pub element: SyntaxNode,
+    /// Where the overridden `src` comes from.
     pub source: EntrySource,
+    /// True when the override sets `patches = [ ];`, dropping the package's own patches
+    /// (which rarely apply to another source).
     pub clears_patches: bool,
 }
 
 impl Flake {
+    /// A diagnostic at the start of `node`, which must be a node of this file's parse.
     pub fn error_at(&self, node: &SyntaxNode, message: impl Into<String>) -> Diagnostic {
         let position = Position::of_offset(&self.text, node.text_range().start().into());
         Diagnostic::at(&self.path, &self.text, position, message)
     }
 
-    /// Parses `text`; refuses files with syntax errors.
+    /// Parses `text`, the content of `path`, with both parsers (rnix and the strict one);
+    /// refuses files with syntax errors, empty files and files that are not an attribute set.
     pub fn parse(path: &Path, text: &str) -> Result<Flake> {
         match crate::nix::parse_checked(text) {
             Ok(root) => Flake::from_root(path, text, root),
@@ -160,7 +200,8 @@ impl Flake {
         })
     }
 
-    /// True for a flake (it has `outputs`), false for a module file.
+    /// True for a flake (it has `outputs`, or something opaque stands where it would be),
+    /// false for a module file.
     pub fn is_flake(&self) -> bool {
         !matches!(lookup(&self.top, &["outputs"]), Lookup::Missing { .. })
     }
@@ -170,7 +211,8 @@ impl Flake {
             .with_help(help.to_owned())
     }
 
-    /// The refusal for a lookup that met something opaque.
+    /// The refusal for a lookup that met something opaque, naming `what` was looked for
+    /// (such as "`nixpkgs.overlays`"); any other lookup gives a plain "cannot find" error.
     pub fn refuse(&self, lookup: &Lookup, what: &str) -> Diagnostic {
         match lookup {
             Lookup::Opaque { node, reason } => self.opaque(
@@ -185,7 +227,8 @@ impl Flake {
         }
     }
 
-    /// The `outputs` function.
+    /// The `outputs` function; an error when there is no `outputs` or it is not written as a
+    /// function.
     pub fn outputs(&self) -> Result<ast::Lambda> {
         match lookup(&self.top, &["outputs"]) {
             Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
@@ -436,7 +479,9 @@ impl Flake {
         Ok(out)
     }
 
-    /// Every `pkg = ...;` binding in the overlay functions of `list`.
+    /// Every `pkg = ...;` binding in the overlay functions (`final: prev: { ... }`) of `list`,
+    /// in file order. Bindings with a dotted or dynamic path, and list elements of any other
+    /// shape, are skipped.
     pub fn overlay_bindings(&self, list: &ast::List) -> Vec<OverlayBinding> {
         self.overlay_bindings_of(list, None)
     }
@@ -610,7 +655,7 @@ impl Flake {
         }
     }
 
-    /// Every line of the file that holds a comment (for reports and tests).
+    /// The text of every comment in the file, in order (for reports and tests).
     pub fn comments(&self) -> Vec<String> {
         self.root
             .syntax()
@@ -622,7 +667,8 @@ impl Flake {
     }
 }
 
-/// The refusal for a file that does not parse.
+/// The refusal for a file that does not parse, at the error's position when the parser gave
+/// one.
 pub fn syntax_diagnostic(path: &Path, text: &str, e: &crate::nix::SyntaxError) -> Diagnostic {
     let message = format!("the file does not parse: {}", e.message);
     match e.position {
@@ -637,8 +683,8 @@ fn fail<T>(d: Diagnostic) -> Result<T> {
     Err(d.into())
 }
 
-/// The body set of `final: prev: { ... }` (any argument names, through parentheses and
-/// `let`), or `None` for anything else.
+/// The body set of `final: prev: { ... }` (any argument names; the functions may be in
+/// parentheses and the body under `let`), or `None` for anything else.
 pub fn overlay_body(item: &ast::Expr) -> Option<ast::AttrSet> {
     let ast::Expr::Lambda(outer) = unwrap_parens(item.clone()) else {
         return None;
@@ -652,6 +698,8 @@ pub fn overlay_body(item: &ast::Expr) -> Option<ast::AttrSet> {
     }
 }
 
+/// The expression inside any number of parentheses (`((x))` is `x`). Unlike
+/// [`resolve::unwrap`] it stops at `let`, functions and `mkIf`.
 pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
     let mut e = expr;
     while let ast::Expr::Paren(p) = &e {

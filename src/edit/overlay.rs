@@ -17,6 +17,7 @@ use super::flake::{
 };
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{InputPlan, OverlayEntry, OverlayScope, SourceExpr};
+use crate::model::InputSource;
 use crate::nix::ast::{Entry, Expr, Item};
 use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
 
@@ -599,13 +600,13 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
 pub fn request_for(
     package: &str,
     source: SourceExpr,
-    input_url: Option<String>,
+    input_source: Option<InputSource>,
     clear_patches: bool,
 ) -> OverlayRequest {
-    let input = match (&source, input_url) {
-        (SourceExpr::Input(name), Some(url)) => Some(InputPlan {
+    let input = match (&source, input_source) {
+        (SourceExpr::Input(name), Some(location)) => Some(InputPlan {
             name: name.clone(),
-            url: Some(url),
+            source: Some(location),
             follows: None,
             flake: Some(false),
         }),

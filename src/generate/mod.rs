@@ -78,6 +78,9 @@ pub struct Examples {
     pub overlays: Option<String>,
 }
 
+/// The comment a flake without authorized keys carries.
+pub const NO_SSH_KEYS: &str = "No SSH keys: nixos-flake's backends allow key logins only, so this VM accepts no SSH\nlogin (serial console only). Add `sshKeys:` to host.yaml and run `nixgen generate`.";
+
 /// The whole flake for a plan, laid out as nixfmt lays it out.
 pub fn emit(plan: &FlakePlan, examples: &Examples) -> Result<String, SyntaxError> {
     let expr = flake_expr(plan, examples);
@@ -91,7 +94,7 @@ fn flake_expr(plan: &FlakePlan, examples: &Examples) -> Expr {
     if let Some(text) = &examples.inputs {
         inputs.push(Entry::Comment(text.clone()));
     }
-    let configs: Vec<Entry> = plan
+    let mut configs: Vec<Entry> = plan
         .configurations
         .iter()
         .map(|c| {
@@ -101,6 +104,12 @@ fn flake_expr(plan: &FlakePlan, examples: &Examples) -> Expr {
             )
         })
         .collect();
+    for c in &plan.configurations {
+        configs.push(Entry::Binding(
+            c.output_path(),
+            c.output.value(&c.name, &c.system),
+        ));
+    }
     let outputs = Expr::Lambda(
         Param::Pattern {
             names: vec!["self".into(), "nixpkgs".into(), "nixos-flake".into()],
@@ -140,6 +149,15 @@ impl InputPlan {
 }
 
 impl ConfigPlan {
+    /// `packages.<system>.<toplevel|image>`: where the configuration's output goes.
+    pub fn output_path(&self) -> Vec<String> {
+        vec![
+            "packages".into(),
+            self.system.clone(),
+            self.output.name().into(),
+        ]
+    }
+
     /// `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`
     fn system_expr(&self, examples: &Examples) -> Expr {
         let mut modules: Vec<Item> = self.modules.iter().cloned().map(Item::Expr).collect();
@@ -155,11 +173,15 @@ impl ConfigPlan {
 
     /// `({ pkgs, ... }: { <settings> nixpkgs.overlays = [...]; environment.systemPackages = ...; })`
     fn inline_module(&self, examples: &Examples) -> Expr {
-        let mut body: Vec<Entry> = self
-            .settings
-            .iter()
-            .map(|s| Entry::Binding(s.path.clone(), s.value.clone()))
-            .collect();
+        let mut body: Vec<Entry> = Vec::new();
+        if self.no_ssh_keys {
+            body.push(Entry::Comment(NO_SSH_KEYS.to_owned()));
+        }
+        body.extend(
+            self.settings
+                .iter()
+                .map(|s| Entry::Binding(s.path.clone(), s.value.clone())),
+        );
         let mut overlays = vec![Item::Expr(Expr::path_of("nixos-flake.overlays.default"))];
         if !self.overlays.is_empty() {
             overlays.push(Item::Expr(OverlayEntry::overlay_of(

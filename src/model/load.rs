@@ -3,7 +3,9 @@
 //! A file is a fleet when it has a top-level `configurations` key, and a single host otherwise.
 //! For a fleet, `defaults` is merged into each configuration on the located tree (so an error
 //! in a default points into `defaults`), the configuration's key becomes its `name`, and each
-//! result goes through the same deserialization and validation as a single host file.
+//! result goes through the same deserialization and validation as a single host file. The
+//! errors of all configurations are collected, and one that every configuration inherits from
+//! `defaults` is reported once.
 
 use std::path::{Path, PathBuf};
 
@@ -12,14 +14,18 @@ use super::{Fleet, Host};
 use crate::diag::{Diagnostic, Failure, Position, Result};
 use crate::yaml::{self, de, Node, Value};
 
-/// Largest description file read (a fleet of thousands of hosts is far below this).
+/// Largest description file read, in bytes (16 MiB; a fleet of thousands of hosts is far below
+/// this). Larger files are refused before they are read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A description file as read: its path, text and located tree.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The path as the caller gave it (relative or absolute); diagnostics name the file by it.
     pub path: PathBuf,
+    /// The whole file, decoded as UTF-8; diagnostics quote their source line from it.
     pub text: String,
+    /// The parsed document: always a map with at least one key ([`parse`] refuses the rest).
     pub root: Node,
 }
 
@@ -34,7 +40,8 @@ impl Document {
         self.root.get("configurations").is_some()
     }
 
-    /// The directory local paths in this file are relative to.
+    /// The directory local paths in this file are relative to: the file's directory (`.` for
+    /// a bare file name), made absolute but with symlinks left unresolved.
     pub fn base_dir(&self) -> PathBuf {
         let dir = self.path.parent().unwrap_or(Path::new(""));
         let dir = if dir.as_os_str().is_empty() {
@@ -46,7 +53,8 @@ impl Document {
     }
 }
 
-/// Reads and parses a description file.
+/// Reads and parses a description file. Files larger than [`MAX_FILE_BYTES`] are refused
+/// without being read; see [`parse`] for what else is refused.
 pub fn read(path: &Path) -> Result<Document> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Diagnostic::in_file(path, format!("cannot read the file: {e}"))
@@ -67,7 +75,9 @@ pub fn read(path: &Path) -> Result<Document> {
     parse(path, bytes)
 }
 
-/// Parses description bytes that were read from `path`.
+/// Parses description bytes that were read from `path` (which only names the file in
+/// diagnostics). Refuses bytes that are not UTF-8, invalid YAML, a document with no keys and a
+/// top level that is not a map, each with a diagnostic at the offending position.
 pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<Document> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -134,9 +144,14 @@ fn de_error(doc: &Document, e: de::Error) -> Diagnostic {
 /// One host of a document, validated; `node` is the (merged) tree it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedHost {
+    /// The host after deserialization and validation.
     pub host: ValidHost,
+    /// The tree the host was read from, kept for positions of later diagnostics. For a fleet
+    /// configuration it is the merge of `defaults` and the entry, with a `name` key added (its
+    /// position is the configuration's key); for a host file, the document's root.
     pub node: Node,
-    /// Non-fatal findings (a local source that does not exist yet, ...).
+    /// Non-fatal findings (a local source that does not exist yet, ...). In a fleet, a
+    /// warning an earlier configuration already carries is not repeated.
     pub warnings: Vec<Diagnostic>,
 }
 

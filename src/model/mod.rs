@@ -60,6 +60,208 @@ pub struct Host {
     /// Extra module files, relative to the flake (`./extra.nix`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
+    /// Authorized SSH keys for root and for the user: key lines, or paths to `.pub` files
+    /// whose keys are read when generating. The backends allow key logins only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh_keys: Vec<String>,
+    /// `nixos-flake.monitoring.*` (needs the `monitoring` profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+    /// Any other NixOS options, as data: option paths (dotted keys, or nested maps) to YAML
+    /// scalars, lists and maps. Strings are always Nix strings, never code.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, serde_json::Value>")]
+    pub settings: IndexMap<String, serde_json::Value>,
+    /// The disk image output (`packages.<system>.image`); libvirt only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+}
+
+/// `nixos-flake.monitoring`: the monitoring profile's options (templates
+/// `monitor-<name>@<run-id>.service` that an orchestrator starts around a workload).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Monitoring {
+    /// Enable the profile's monitors (default true; `false` imports the profile without
+    /// enabling it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<bool>,
+    /// Where runs write their data; `%i` is the run id (library default
+    /// `/var/lib/monitoring/runs/%i`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_dir: Option<String>,
+    /// sysstat sampling (`monitor-sysstat@`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sysstat: Option<Sysstat>,
+    /// Pin the CPU frequency governor during runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_governor: Option<Toggle>,
+    /// Block I/O alignment tracing (`monitor-blkalgn@`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blkalgn: Option<Blkalgn>,
+    /// Block I/O latency histograms (`monitor-biolatency@`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biolatency: Option<Biolatency>,
+}
+
+/// A monitor that is only switched on or off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Toggle {
+    /// On or off (library default: `monitoring.enable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<bool>,
+}
+
+/// `nixos-flake.monitoring.sysstat`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Sysstat {
+    /// On or off (library default: `monitoring.enable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<bool>,
+    /// Seconds between samples (positive; library default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub interval: Option<i64>,
+    /// Most samples a run takes (positive; library default 999999).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_samples: Option<i64>,
+}
+
+/// `nixos-flake.monitoring.blkalgn`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Blkalgn {
+    /// On or off (library default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<bool>,
+    /// The disk to trace, such as `nvme0n1` (library default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<String>,
+    /// The operations to trace, such as `write` (library default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ops: Option<String>,
+}
+
+/// `nixos-flake.monitoring.biolatency`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Biolatency {
+    /// On or off (library default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable: Option<bool>,
+    /// Histograms in milliseconds rather than microseconds (library default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milliseconds: Option<bool>,
+    /// Include time spent queued (library default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<bool>,
+    /// One histogram per disk (library default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_disk: Option<bool>,
+    /// One histogram per I/O flag set (library default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_flag: Option<bool>,
+    /// The disk to trace, such as `nvme0n1` (library default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<String>,
+    /// Seconds between histograms (positive; library default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub interval: Option<i64>,
+}
+
+/// `packages.<system>.image`: make-disk-image's size and format (libvirt only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    /// Disk size in MiB (default 20480, as the library's template).
+    #[serde(default = "default_disk_size")]
+    #[schemars(range(min = 1))]
+    pub disk_size: i64,
+    /// Image format (default qcow2, what libvirt boots).
+    #[serde(default)]
+    pub format: ImageFormat,
+}
+
+impl Default for Image {
+    fn default() -> Self {
+        Image {
+            disk_size: default_disk_size(),
+            format: ImageFormat::default(),
+        }
+    }
+}
+
+fn default_disk_size() -> i64 {
+    20480
+}
+
+/// The formats make-disk-image writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageFormat {
+    /// QEMU copy-on-write (what libvirt boots).
+    #[default]
+    Qcow2,
+    /// qcow2 compressed.
+    Qcow2Compressed,
+    /// A raw disk.
+    Raw,
+    /// VirtualBox.
+    Vdi,
+    /// Hyper-V / Virtual PC.
+    Vpc,
+}
+
+impl ImageFormat {
+    /// The name make-disk-image takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageFormat::Qcow2 => "qcow2",
+            ImageFormat::Qcow2Compressed => "qcow2-compressed",
+            ImageFormat::Raw => "raw",
+            ImageFormat::Vdi => "vdi",
+            ImageFormat::Vpc => "vpc",
+        }
+    }
+}
+
+/// The option path a `settings` key names: split at dots, except inside double quotes
+/// (`boot.kernel.sysctl."vm.swappiness"`).
+pub fn settings_path(key: &str) -> Vec<String> {
+    let mut path = vec![String::new()];
+    let mut quoted = false;
+    for ch in key.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '.' if !quoted => path.push(String::new()),
+            _ => path.last_mut().expect("never empty").push(ch),
+        }
+    }
+    path
+}
+
+/// The options a `settings` entry sets: a map below an option path is followed key by key
+/// (each key one attribute name), and every other value, an empty map included, is one
+/// option value. Each leaf is owned on its own.
+pub fn settings_leaves(
+    path: &[String],
+    value: &serde_json::Value,
+) -> Vec<(Vec<String>, serde_json::Value)> {
+    match value {
+        serde_json::Value::Object(map) if !map.is_empty() => map
+            .iter()
+            .flat_map(|(k, v)| {
+                let mut p = path.to_vec();
+                p.push(k.clone());
+                settings_leaves(&p, v)
+            })
+            .collect(),
+        _ => vec![(path.to_vec(), value.clone())],
+    }
 }
 
 fn default_nixos_flake() -> String {
@@ -143,23 +345,56 @@ impl Profile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TestSuite {
-    /// Filesystem tests (xfstests).
-    Fstests,
     /// Block layer tests.
     Blktests,
+    /// Filesystem tests (xfstests); creates the `fsgqa` accounts.
+    Fstests,
+    /// git regression tests.
+    Gitr,
+    /// The Linux Test Project.
+    Ltp,
+    /// Memory management benchmarks.
+    Mmtests,
+    /// NFS protocol tests.
+    Pynfs,
     /// Kernel selftests.
     Selftests,
-    /// NFS tests (nfstest, pynfs).
-    Nfstests,
+    /// sysbench (with MariaDB and PostgreSQL).
+    Sysbench,
 }
 
 impl TestSuite {
+    /// Every suite the library has, in its order.
+    pub const ALL: [TestSuite; 8] = [
+        TestSuite::Blktests,
+        TestSuite::Fstests,
+        TestSuite::Gitr,
+        TestSuite::Ltp,
+        TestSuite::Mmtests,
+        TestSuite::Pynfs,
+        TestSuite::Selftests,
+        TestSuite::Sysbench,
+    ];
+
+    /// The suite's attribute name under `nixosModules.testSuites`.
     pub fn as_str(self) -> &'static str {
         match self {
-            TestSuite::Fstests => "fstests",
             TestSuite::Blktests => "blktests",
+            TestSuite::Fstests => "fstests",
+            TestSuite::Gitr => "gitr",
+            TestSuite::Ltp => "ltp",
+            TestSuite::Mmtests => "mmtests",
+            TestSuite::Pynfs => "pynfs",
             TestSuite::Selftests => "selftests",
-            TestSuite::Nfstests => "nfstests",
+            TestSuite::Sysbench => "sysbench",
+        }
+    }
+
+    /// The accounts the suite creates (a user of that name would collide with them).
+    pub fn accounts(self) -> &'static [&'static str] {
+        match self {
+            TestSuite::Fstests => &["fsgqa", "sys", "daemon", "bin", "fsgqa2", "123456-fsgqa"],
+            _ => &[],
         }
     }
 }
@@ -255,11 +490,35 @@ pub struct GitSource {
     pub hash: String,
 }
 
+/// Where a `flake = false` input points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    /// A local tree, written in attribute form (`type = "path"; path = "/abs";`), which needs
+    /// no URL escaping.
+    Path(String),
+    /// A flake reference written as `url = "...";` (`git+https:`, `github:`, `path:`, ...).
+    Url(String),
+}
+
+impl InputSource {
+    /// A readable form: the path, or the URL.
+    pub fn display(&self) -> &str {
+        match self {
+            InputSource::Path(p) | InputSource::Url(p) => p,
+        }
+    }
+}
+
 /// The resolved source of one overlay, after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OverlaySource {
-    /// A `flake = false` input named `input` at `url` (a `path:` URL).
-    Input { input: String, url: String },
+    /// A `flake = false` input named `input`.
+    Input {
+        /// The input's name.
+        input: String,
+        /// Where it points.
+        source: InputSource,
+    },
     GitHub {
         owner: String,
         repo: String,

@@ -21,8 +21,19 @@ pub enum Expr {
     Str(String),
     /// A path literal such as `./extra.nix` (validated by the caller).
     Path(String),
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal (a negative one is parenthesised where it would be an operator).
+    Int(i64),
+    /// A floating-point literal; callers pass finite values only.
+    Float(f64),
+    /// `null`.
+    Null,
+    /// A string with interpolations: `"${nixpkgs}/nixos/lib/make-disk-image.nix"`.
+    Interpolated(Vec<Part>),
+    /// `[ items ]`.
     List(Vec<Item>),
+    /// `{ entries }`.
     Attrs(Vec<Entry>),
     /// `param: body`.
     Lambda(Param, Box<Expr>),
@@ -30,6 +41,15 @@ pub enum Expr {
     Apply(Box<Expr>, Box<Expr>),
     /// `with namespace; body`.
     With(Box<Expr>, Box<Expr>),
+}
+
+/// A piece of an interpolated string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text (escaped when printed).
+    Text(String),
+    /// `${expr}`.
+    Code(Expr),
 }
 
 /// A list element, or a comment between elements.
@@ -117,6 +137,26 @@ impl Expr {
             Expr::Str(s) => out.push_str(&escape::string(s)),
             Expr::Path(p) => out.push_str(p),
             Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Expr::Int(n) => out.push_str(&n.to_string()),
+            Expr::Float(f) => out.push_str(&float_literal(*f)),
+            Expr::Null => out.push_str("null"),
+            Expr::Interpolated(parts) => {
+                out.push('"');
+                for part in parts {
+                    match part {
+                        Part::Text(t) => {
+                            let quoted = escape::string(t);
+                            out.push_str(&quoted[1..quoted.len() - 1]);
+                        }
+                        Part::Code(e) => {
+                            out.push_str("${");
+                            e.write(out);
+                            out.push('}');
+                        }
+                    }
+                }
+                out.push('"');
+            }
             Expr::List(items) => {
                 out.push('[');
                 for item in items {
@@ -196,6 +236,8 @@ impl Expr {
     fn write_operand(&self, out: &mut String) {
         match self {
             Expr::Lambda(..) | Expr::Apply(..) | Expr::With(..) => self.write_parenthesized(out),
+            Expr::Int(n) if *n < 0 => self.write_parenthesized(out),
+            Expr::Float(f) if f.is_sign_negative() => self.write_parenthesized(out),
             _ => self.write(out),
         }
     }
@@ -204,6 +246,22 @@ impl Expr {
         out.push('(');
         self.write(out);
         out.push(')');
+    }
+}
+
+/// A float as Nix reads it back: Nix's float literals need a `.` (`1e5` is not one).
+fn float_literal(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{f:.1}");
+    }
+    let plain = f.to_string();
+    if plain.len() <= 24 && plain.contains('.') {
+        return plain;
+    }
+    let sci = format!("{f:e}");
+    match sci.split_once('e') {
+        Some((mantissa, exp)) if !mantissa.contains('.') => format!("{mantissa}.0e{exp}"),
+        _ => sci,
     }
 }
 

@@ -53,7 +53,9 @@ pub fn attr_name(name: &str) -> String {
     }
 }
 
-/// True when `text` can be written as a Nix path literal (`./extra.nix`, `/abs/x.nix`).
+/// True when `text` can be written as a Nix path literal (`./extra.nix`, `/abs/x.nix`): it
+/// starts with `./`, `../` or `/`, and the rest is non-empty, uses only ASCII letters, digits
+/// and `._-+/`, and has no `//` or trailing `/`. Anything else must stay a string.
 pub fn is_path_literal(text: &str) -> bool {
     let rest = if let Some(r) = text.strip_prefix("./").or_else(|| text.strip_prefix("../")) {
         r

@@ -1,18 +1,21 @@
 //! Path resolution: finding an attribute path in Nix source, whatever shape it was written in.
 //!
 //! The same option can be written `a.b.c = v;`, `a = { b.c = v; };`, split across several
-//! bindings, behind quoted keys, inside `let ... in`, in a module function, or under
-//! `lib.mkIf`. [`lookup`] sees through all of these and answers with the value's node, the
-//! bindings that spell it out piecewise, or the deepest attribute set where it is missing
-//! (where an editor would insert it). What it cannot see through (`inherit`, `${dynamic}`
-//! keys, a value that is a variable, an import or a `++`) is a [`Lookup::Opaque`] naming the
-//! node and the reason, which becomes a refusal with a line number.
+//! bindings, behind quoted keys, or inside parentheses and `let ... in`. [`lookup`] sees
+//! through all of these and answers with the value's node, the bindings that spell it out
+//! piecewise, or the deepest attribute set where it is missing (where an editor would insert
+//! it). A module function or `lib.mkIf` around a whole module is stripped first by [`unwrap`]
+//! with `modules` set; inside the set, [`lookup`] does not look through them. What it cannot see
+//! through (`inherit`, `${dynamic}` keys, a value that is a variable, a function, an import or a
+//! `++`) is a [`Lookup::Opaque`] naming the node and the reason, which becomes a refusal with a
+//! line number.
 
 use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
-/// The static name of an attribute (`foo`, `"foo"`), or `None` for `${dynamic}` ones.
+/// The static name of an attribute (`foo`, `"foo"`, and `${"foo"}`, whose value is a literal),
+/// or `None` for a `${dynamic}` one or a string with interpolation.
 pub fn attr_name(attr: &ast::Attr) -> Option<String> {
     match attr {
         ast::Attr::Ident(i) => i.ident_token().map(|t| t.text().to_owned()).or_else(|| {
@@ -28,7 +31,8 @@ pub fn attr_name(attr: &ast::Attr) -> Option<String> {
     }
 }
 
-/// The value of a string literal without interpolation (escapes decoded).
+/// The value of a string literal without interpolation (escapes decoded, indented strings
+/// de-indented); `None` when the string interpolates anything.
 pub fn static_string(s: &ast::Str) -> Option<String> {
     let mut out = String::new();
     for part in s.normalized_parts() {
@@ -50,7 +54,9 @@ pub fn binding_keys(binding: &ast::AttrpathValue) -> Option<Vec<String>> {
 }
 
 /// Strips what does not change the value's shape for an editor: parentheses, `let ... in`,
-/// and — when `modules` is true — a module function's parameters and `lib.mkIf cond`.
+/// and — when `modules` is true — a function's parameters (a module is a function) and
+/// `lib.mkIf cond`. Returns the innermost expression (at most 64 layers are stripped); a layer
+/// whose body failed to parse stops the stripping there.
 pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
     let mut expr = expr;
     for _ in 0..64 {
@@ -77,7 +83,8 @@ pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
     expr
 }
 
-/// `lib.mkIf cond body` / `mkIf cond body` (an application whose function is `mkIf c`).
+/// True for `lib.mkIf cond body` / `mkIf cond body`: an application whose function is `mkIf c`
+/// (recognized by name: any path ending in `.mkIf` counts).
 pub fn is_mk_if(apply: &ast::Apply) -> bool {
     let Some(ast::Expr::Apply(inner)) = apply.lambda() else {
         return false;
@@ -94,7 +101,11 @@ pub fn is_mk_if(apply: &ast::Apply) -> bool {
 pub enum Lookup {
     /// The binding that ends exactly at the path, and its value.
     Found {
+        /// The whole binding; its attribute path may spell out several segments of the path
+        /// (`b.c = v;` inside `a = { ... }`).
         binding: ast::AttrpathValue,
+        /// The bound value as written, not unwrapped: pass it to [`unwrap`] to see through
+        /// parentheses or `let ... in`.
         value: ast::Expr,
     },
     /// The path is spelled out by several deeper bindings (`x.url = ..; x.flake = ..;`).
@@ -103,15 +114,26 @@ pub enum Lookup {
     /// already inside it (the rest must be inserted). `anchor` is the last binding in `set`
     /// that shares the longest prefix with the path: new bindings go after it.
     Missing {
+        /// The deepest attribute set on the way to the path, where the rest belongs.
         set: ast::AttrSet,
+        /// How many leading path segments `set` already stands for (0 for the set passed to
+        /// [`lookup`]).
         depth: usize,
+        /// The binding to insert after; `None` when no binding in `set` shares a prefix with
+        /// the path (the caller then chooses where the new binding goes).
         anchor: Option<ast::AttrpathValue>,
     },
     /// Something on the way cannot be seen through.
-    Opaque { node: SyntaxNode, reason: String },
+    Opaque {
+        /// The node that blocks the way (an `inherit`, a binding with a dynamic key, or a value
+        /// that is not an attribute set), for the line number of the refusal.
+        node: SyntaxNode,
+        /// Why nixgen cannot see through it, as a sentence for the user.
+        reason: String,
+    },
 }
 
-/// Finds `path` in `set`.
+/// Finds `path` (attribute names, unquoted) in `set`. `path` must not be empty.
 pub fn lookup(set: &ast::AttrSet, path: &[&str]) -> Lookup {
     lookup_at(set, path, 0)
 }
@@ -299,12 +321,13 @@ impl SetIndex {
     }
 }
 
-/// The first expression of a file (skipping the root node).
+/// The expression a file consists of (below the root node); `None` when the file has none
+/// (it is empty or did not parse).
 pub fn root_expr(root: &ast::Root) -> Option<ast::Expr> {
     root.expr()
 }
 
-/// True when `node` is a comment token's parent-level sibling we must keep: helper for kinds.
+/// True for the token kinds that carry no meaning: whitespace and comments.
 pub fn is_trivia(kind: SyntaxKind) -> bool {
     matches!(
         kind,
@@ -312,7 +335,8 @@ pub fn is_trivia(kind: SyntaxKind) -> bool {
     )
 }
 
-/// Compares two pieces of Nix by their tokens, ignoring whitespace and comments.
+/// Compares two pieces of Nix by their tokens, ignoring whitespace and comments (so a layout or
+/// comment change is not a change of code).
 pub fn same_code(a: &str, b: &str) -> bool {
     fn tokens(s: &str) -> Vec<(SyntaxKind, String)> {
         rnix::tokenize(s)

@@ -2,9 +2,9 @@
 //!
 //! Errors carry the position of the innermost node that was being read when they happened: an
 //! unknown key points at that key, a wrong type at the value, a missing field at the map that
-//! lacks it. Unknown keys and enum values get a "did you mean" hint and the list of valid
-//! names. Scalars are read by what the receiving field asks for, so `rev: 1234` is a string and
-//! `autoFormat: yes` is an error naming the accepted spellings.
+//! lacks it. Unknown keys and enum values get the list of valid names, with a "did you mean"
+//! hint when one is close. Scalars are read by what the receiving field asks for, so
+//! `rev: 1234` is a string and `autoFormat: yes` is an error that asks for `true` or `false`.
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
@@ -14,8 +14,15 @@ use crate::diag::{did_you_mean, Position};
 /// A deserialization error, with the position once known and an optional hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// What is wrong (an unknown key, a value of the wrong type, a missing key), without the
+    /// position or the hint.
     pub message: String,
+    /// What to write instead (valid names, the expected shape); `None` when there is no hint.
     pub help: Option<String>,
+    /// Where the error is. Serde's own constructors make errors without one; the node being
+    /// read stamps its position as the error travels up, so a caller of [`from_node`] sees
+    /// `None` only when the outermost type's own conversion fails (callers fall back to the
+    /// document's root).
     pub position: Option<Position>,
 }
 
@@ -77,12 +84,14 @@ impl de::Error for Error {
     }
 }
 
-/// Fills `T` from `node`.
+/// Fills `T` from `node`. On failure the error carries the position of the innermost node
+/// involved.
 pub fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node) -> Result<T, Error> {
     T::deserialize(NodeDeserializer { node })
 }
 
-/// Deserializes one node; stamps its position on errors that have none yet.
+/// A serde `Deserializer` for one node; stamps the node's position on errors that have none
+/// yet. Build one through [`from_node`].
 pub struct NodeDeserializer<'a> {
     node: &'a Node,
 }

@@ -1,12 +1,16 @@
-//! Writing YAML: host descriptions that `scaffold` writes for each configuration.
+//! Writing YAML: the host descriptions `nixgen scaffold` writes for each configuration, and the
+//! values `nixgen init` puts into its template.
 //!
 //! A small emitter for the JSON data model: maps in block style, lists of scalars in flow style
-//! (`[a, b]`, as people write them in host files), and every string quoted when a YAML reader
-//! would take it for something else. The tests parse the output back with [`super::parse`].
+//! (`[a, b]`, as people write them in host files), and every string (keys included) quoted when
+//! a YAML reader would take it for something else. The tests parse the output back with
+//! [`super::parse`].
 
 use serde_json::Value;
 
-/// Renders `value` (a map) as a YAML document.
+/// Renders `value` as a YAML document, keys in the map's order. A non-empty map is written in
+/// block style; anything else (an empty map included) becomes one inline line. A list that holds
+/// maps or lists gets one `- item` line per element, each element inline.
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
@@ -68,7 +72,8 @@ fn inline(value: &Value) -> String {
 }
 
 /// A string as a YAML scalar: plain when it reads back as the same string, double-quoted
-/// (JSON escaping is valid YAML) otherwise.
+/// (JSON escaping is valid YAML) otherwise, e.g. for `yes`, `1234`, `null`, the empty string, or
+/// anything with a space or a `#`.
 pub fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars().all(|c| {

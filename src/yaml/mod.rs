@@ -7,7 +7,8 @@
 //! [`Node`] tree where every scalar, key, list and map knows where it starts. The model types are
 //! then filled by ordinary `#[derive(Deserialize)]` through [`de`], and validation looks keys up
 //! in the same tree by path. Limits on depth and on alias expansion keep hostile input (alias
-//! bombs, deep nesting) bounded in time and memory.
+//! bombs, deep nesting) bounded in time and memory. [`emit`] goes the other way and writes
+//! YAML.
 
 pub mod de;
 pub mod emit;
@@ -18,15 +19,20 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use crate::diag::Position;
 
-/// Deepest nesting of lists and maps accepted.
+/// Deepest nesting of lists and maps accepted; deeper input is a [`SyntaxError`] rather than a
+/// risk of exhausting the stack.
 pub const MAX_DEPTH: usize = 64;
-/// Most nodes a document may have once aliases are expanded.
+/// Most nodes (scalars, lists and maps, keys included) a document may have once aliases are
+/// expanded: the bound that stops an alias bomb before it takes the memory.
 pub const MAX_NODES: usize = 200_000;
 
 /// A YAML value with the position where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// What the node holds.
     pub value: Value,
+    /// Where the node starts in the source. A node copied from an alias takes the alias's
+    /// position (so errors point at the use), while its children keep the anchor's.
     pub position: Position,
 }
 
@@ -34,22 +40,29 @@ pub struct Node {
 /// receives them (a plain `1234` is a fine commit for `rev`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// A scalar; `quoted` is true for single-, double-quoted and block scalars.
+    /// A scalar of any kind: strings, numbers, booleans and null are all text here.
     Scalar {
+        /// The scalar's value with YAML quoting and escapes already undone.
         text: String,
+        /// True for single-quoted, double-quoted and block (`|`, `>`) scalars, and for a plain
+        /// one tagged `!!str`: such text is always a string, never null or a boolean.
         quoted: bool,
     },
+    /// A list, in source order.
     Seq(Vec<Node>),
+    /// A map as its entries (key node, value node) in source order. Keys are always scalars
+    /// and never repeat: [`parse`] rejects anything else.
     Map(Vec<(Node, Node)>),
 }
 
 impl Node {
-    /// True for `~`, `null`, an empty plain scalar and friends.
+    /// True for an unquoted `~`, `null` (also `Null`, `NULL`) or empty scalar; a quoted
+    /// `"null"` is a string.
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, quoted: false } if is_null_text(text))
     }
 
-    /// The text of a scalar.
+    /// The text of a scalar; `None` for a list or a map.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
@@ -57,7 +70,7 @@ impl Node {
         }
     }
 
-    /// The entries of a map.
+    /// The entries of a map; `None` for a scalar or a list.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -65,12 +78,13 @@ impl Node {
         }
     }
 
-    /// The value of `key` in a map.
+    /// The value of `key` in a map; `None` when the key is absent or `self` is not a map.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
-    /// The key node and value of `key` in a map.
+    /// The key node and value of `key` in a map (the key node gives the key's position);
+    /// `None` when the key is absent or `self` is not a map.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_map()?
             .iter()
@@ -106,7 +120,8 @@ impl Node {
         position
     }
 
-    /// A short name for the kind of value, for error messages.
+    /// A short name for the kind of value, for error messages: `null`, `a scalar`, `a list` or
+    /// `a map`.
     pub fn kind(&self) -> &'static str {
         match &self.value {
             Value::Scalar { .. } if self.is_null() => "null",
@@ -124,11 +139,16 @@ pub(crate) fn is_null_text(text: &str) -> bool {
 /// A YAML syntax or limit error at a position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Where the problem is: the parser's position for malformed YAML, or the offending node
+    /// for a duplicate key, a non-scalar key, or a limit that was exceeded.
     pub position: Position,
+    /// What is wrong, ready to show to the user.
     pub message: String,
 }
 
-/// Parses one YAML document. An empty document is an empty map.
+/// Parses one YAML document. An empty document is an empty map; a second document, a
+/// duplicate key, a list or map used as a key, an unknown alias, or input past [`MAX_DEPTH`] or
+/// [`MAX_NODES`] is an error.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
@@ -299,7 +319,8 @@ impl Builder {
 }
 
 /// Merges `overlay` into `base` the way a fleet's `defaults` apply: maps merge key by key,
-/// anything else in `overlay` replaces what `base` has.
+/// anything else in `overlay` (lists included) replaces what `base` has. Merged keys and maps
+/// take `overlay`'s positions, so errors point at the text that set the value.
 pub fn merge(base: &Node, overlay: &Node) -> Node {
     match (&base.value, &overlay.value) {
         (Value::Map(base_entries), Value::Map(over_entries)) => {

@@ -55,8 +55,14 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         .clone()
         .unwrap_or_else(|| flake_path_beside(&args.host));
     report.diagnostics(&host.warnings);
-    report.diagnostics(&load::missing_modules(&doc, &host, &dir_of(&out)));
     let plan = plan_for(&host.host);
+    if out == Path::new("-") {
+        // `-o -`: the fresh flake on standard output, nothing written.
+        let done = flake_text(&out, &plan, None, true, false, &Examples::default())?;
+        report.out(&done.text);
+        return Ok(Status::Success);
+    }
+    report.diagnostics(&load::missing_modules(&doc, &host, &dir_of(&out)));
     let existing = read_existing(&out)?;
     let done = flake_text(
         &out,
@@ -96,7 +102,9 @@ fn plan_json(path: &Path, plan: &FlakePlan, old: Option<&str>, new: &str) -> ser
         "configuration": config.name,
         "system": config.system,
         "inputs": plan.inputs.iter().map(|i| serde_json::json!({
-            "name": i.name, "url": i.url, "follows": i.follows, "flake": i.flake,
+            "name": i.name,
+            "location": i.location_fields().iter().map(|(k, v)| format!("{k} = {};", v.print())).collect::<Vec<_>>(),
+            "follows": i.follows, "flake": i.flake,
         })).collect::<Vec<_>>(),
         "modules": config.modules.iter().map(|m| m.print()).collect::<Vec<_>>(),
         "settings": config.settings.iter().map(|s| serde_json::json!({
@@ -194,10 +202,10 @@ fn standalone_host_yaml(host: &LoadedHost, fleet_name: &str) -> String {
     let mut h = valid.host.clone();
     h.nixos_flake = valid.nixos_flake_url.clone();
     for resolved in &valid.overlays {
-        if let (Some(o), OverlaySource::Input { url, .. }) =
+        if let (Some(o), OverlaySource::Input { source, .. }) =
             (h.overlays.get_mut(&resolved.package), &resolved.source)
         {
-            o.src = Some(url.trim_start_matches("path:").to_owned());
+            o.src = Some(source.display().to_owned());
         }
     }
     let value = serde_json::to_value(&h).expect("hosts serialize");

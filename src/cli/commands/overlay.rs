@@ -3,12 +3,12 @@
 use crate::cli::args::{OverlayAddArgs, OverlayCommand, OverlayListArgs, OverlayRemoveArgs};
 use crate::cli::output::Reporter;
 use crate::cli::{Report, Status};
-use crate::diag::{Diagnostic, Result};
+use crate::diag::{Diagnostic, Failure, Result};
 use crate::edit::flake::EntrySource;
 use crate::edit::overlay;
-use crate::generate::SourceExpr;
-use crate::model::paths;
-use crate::nix::escape::is_identifier;
+use crate::generate::OverlayEntry;
+use crate::model::validate::{check_overlay, ResolvedOverlay, Rules};
+use crate::model::{paths, GitHubSource, GitSource, Overlay, OverlaySource};
 
 /// Runs `overlay add`, `remove` or `list`.
 pub fn run(cmd: OverlayCommand, report: &mut Report) -> Result<Status> {
@@ -27,86 +27,137 @@ fn read_flake(path: &std::path::Path) -> Result<String> {
     })
 }
 
-fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
-    let pkg = &args.package;
-    if !is_identifier(pkg) {
-        return Err(
-            Diagnostic::error(format!("`{pkg}` is not a package attribute name"))
-                .with_help("use the package's attribute name in nixpkgs, such as `fio`")
-                .into(),
-        );
+/// The flag that set a field of the overlay (for violations found by the shared rules).
+fn flag_of(path: &[String]) -> &'static str {
+    match path
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [_, _, "src", ..] => "--src",
+        [_, _, "input", ..] => "--input",
+        [_, _, "github", "rev" | "hash"] | [_, _, "git", "rev" | "hash"]
+            if path.last().is_some_and(|l| l == "rev") =>
+        {
+            "--rev"
+        }
+        [_, _, _, "hash"] => "--hash",
+        [_, _, "github", ..] => "--github",
+        [_, _, "git", ..] => "--git",
+        _ => "PKG",
     }
-    let need = |flag: &str, value: &Option<String>| -> Result<String> {
-        value.clone().ok_or_else(|| {
-            Diagnostic::error(format!("{flag} is needed with this source"))
-                .with_help("give the commit with --rev (and --hash, or leave it out to get it from the first build)")
-                .into()
-        })
-    };
-    let hash = args.hash.clone().unwrap_or_default();
-    let (source, url) = if let Some(src) = &args.src {
-        let name = args.input.clone().unwrap_or_else(|| format!("{pkg}-src"));
-        if !is_identifier(&name) || ["self", "nixpkgs", "nixos-flake"].contains(&name.as_str()) {
-            return Err(
-                Diagnostic::error(format!("`{name}` cannot be the input's name"))
-                    .with_help("choose a valid Nix identifier such as `<package>-src` with --input")
-                    .into(),
+}
+
+/// `overlay add`'s flags as the overlay a host description would have, checked by the same
+/// rules as the YAML (`model::validate::check_overlay`).
+fn overlay_from_flags(args: &OverlayAddArgs, report: &mut Report) -> Result<ResolvedOverlay> {
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let flags = [
+        ("PKG", Some(&args.package)),
+        ("--src", args.src.as_ref()),
+        ("--github", args.github.as_ref()),
+        ("--git", args.git.as_ref()),
+        ("--rev", args.rev.as_ref()),
+        ("--hash", args.hash.as_ref()),
+        ("--input", args.input.as_ref()),
+    ];
+    for (flag, value) in flags {
+        if value.is_some_and(|v| v.contains('\0')) {
+            problems.push(
+                Diagnostic::error(format!("{flag}: the value contains a NUL byte"))
+                    .with_help("Nix strings cannot hold NUL; remove it"),
             );
         }
-        let base = std::env::current_dir().unwrap_or_default();
-        let abs =
-            paths::resolve_local(src, &base, paths::home_dir().as_deref()).ok_or_else(|| {
-                Diagnostic::error("`~` or `$HOME` is used but HOME is not set")
-                    .with_help("write an absolute path")
-            })?;
-        if !abs.exists() {
-            report.say(&format!(
-                "warning: {} does not exist; Nix will fail until the checkout is there",
-                abs.display()
-            ));
-        }
-        (
-            SourceExpr::Input(name),
-            Some(format!("path:{}", abs.display())),
-        )
-    } else if let Some(repo) = &args.github {
-        let (owner, name) = repo
+    }
+    if args.src.is_some() && (args.rev.is_some() || args.hash.is_some()) {
+        problems.push(
+            Diagnostic::error("--rev and --hash do not apply to --src").with_help(
+                "a local checkout is used as it is; pin a commit with --github or --git",
+            ),
+        );
+    }
+    if args.src.is_none() && args.rev.is_none() {
+        problems.push(
+            Diagnostic::error("--rev is needed with --github and --git")
+                .with_help("give the commit with --rev (and --hash, or leave it out to get it from the first build)"),
+        );
+    }
+    let rev = args.rev.clone().unwrap_or_default();
+    let hash = args.hash.clone().unwrap_or_default();
+    let github = match &args.github {
+        Some(repo) => match repo
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-            .ok_or_else(|| {
-                Diagnostic::error(format!("`{repo}` is not OWNER/REPO"))
-                    .with_help("write it like `damonitor/damo`")
-            })?;
-        let rev = need("--rev", &args.rev)?;
-        (
-            SourceExpr::Fetch {
-                fetcher: "fetchFromGitHub",
-                fields: vec![
-                    ("owner", owner.into()),
-                    ("repo", name.into()),
-                    ("rev", rev),
-                    ("hash", hash),
-                ],
-            },
-            None,
-        )
-    } else {
-        let url = args.git.clone().expect("clap requires a source");
-        let rev = need("--rev", &args.rev)?;
-        (
-            SourceExpr::Fetch {
-                fetcher: "fetchgit",
-                fields: vec![("url", url), ("rev", rev), ("hash", hash)],
-            },
-            None,
-        )
+        {
+            Some((owner, name)) => Some(GitHubSource {
+                owner: owner.into(),
+                repo: name.into(),
+                rev: rev.clone(),
+                hash: hash.clone(),
+            }),
+            None => {
+                problems.push(
+                    Diagnostic::error(format!("--github: `{repo}` is not OWNER/REPO"))
+                        .with_help("write it like `damonitor/damo`"),
+                );
+                None
+            }
+        },
+        None => None,
     };
-    if args.input.is_some() && args.src.is_none() {
-        return Err(Diagnostic::error("--input only applies to --src")
-            .with_help("--github and --git sources are fetched in the overlay")
-            .into());
+    if !problems.is_empty() {
+        return Err(Failure::new(problems));
     }
-    let request = overlay::request_for(pkg, source, url, args.clear_patches);
+    let overlay = Overlay {
+        src: args.src.clone(),
+        input: args.input.clone(),
+        github,
+        git: args.git.clone().map(|url| GitSource {
+            url,
+            rev: rev.clone(),
+            hash: hash.clone(),
+        }),
+        clear_patches: args.clear_patches,
+    };
+    let mut rules = Rules::default();
+    let base = std::env::current_dir().unwrap_or_default();
+    let resolved = check_overlay(
+        &mut rules,
+        &args.package,
+        &overlay,
+        &base,
+        paths::home_dir().as_deref(),
+    );
+    let mut errors = Vec::new();
+    for v in &rules.violations {
+        let d = Diagnostic::error(format!("{}: {}", flag_of(&v.path), v.message))
+            .with_help(v.help.clone());
+        if v.warning {
+            report.diagnostics(&[d.warning()]);
+        } else {
+            errors.push(d);
+        }
+    }
+    match resolved {
+        Some(r) if errors.is_empty() => Ok(r),
+        _ => Err(Failure::new(errors)),
+    }
+}
+
+fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
+    let resolved = overlay_from_flags(&args, report)?;
+    let entry = OverlayEntry::new(&resolved);
+    let input_source = match &resolved.source {
+        OverlaySource::Input { source, .. } => Some(source.clone()),
+        _ => None,
+    };
+    let request = overlay::request_for(
+        &args.package,
+        entry.source,
+        input_source,
+        args.clear_patches,
+    );
     let path = &args.target.flake;
     let text = read_flake(path)?;
     let new = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
