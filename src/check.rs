@@ -310,7 +310,16 @@ pub enum Finding {
     /// No backend: the stand-in's / nixos-flake's stateVersion assertion.
     NoBackend,
     /// Nix needed the network for an input.
-    Download { url: String },
+    Download {
+        /// What Nix tried to download.
+        url: String,
+    },
+    /// `nixos-flake.nixosModules.<module>` does not exist in the library Nix evaluated (an
+    /// older or newer nixos-flake than the description was written for).
+    MissingModule {
+        /// The path below `nixosModules`, such as `testSuites.ltp`.
+        module: String,
+    },
 }
 
 /// Every known failure in Nix's error text, in the order Nix printed them.
@@ -329,7 +338,15 @@ pub fn findings(stderr: &str) -> Vec<Finding> {
 /// The finding on one line of Nix's stderr (`all` and `index` give context for the
 /// "Did you mean" line and the source excerpt of an undeclared input).
 fn line_finding(line: &str, all: &str, index: usize) -> Option<Finding> {
-    if let Some(at) = line.find(": mkfsArgs and autoFormat are mutually exclusive") {
+    // The library's wording is `"<mp>": autoFormat and mkfsArgs` / `are mutually exclusive.
+    // Pick one.` on two lines; older stand-ins said `mkfsArgs and autoFormat are ...`.
+    let storage_marker = [
+        ": autoFormat and mkfsArgs",
+        ": mkfsArgs and autoFormat are mutually exclusive",
+    ]
+    .iter()
+    .find_map(|m| line.find(m));
+    if let Some(at) = storage_marker {
         let head = &line[..at];
         let start = head.find("nixos-flake.storage.")? + "nixos-flake.storage.".len();
         let (mount_point, _) = unquote(&head[start..])?;
@@ -362,6 +379,9 @@ fn line_finding(line: &str, all: &str, index: usize) -> Option<Finding> {
     }
     if let Some(rest) = after(line, "attribute '") {
         let name = rest.strip_suffix("' missing")?;
+        if let Some(module) = missing_module(all, name) {
+            return Some(Finding::MissingModule { module });
+        }
         if !mentions_input(all, name) {
             return None;
         }
@@ -384,6 +404,19 @@ fn line_finding(line: &str, all: &str, index: usize) -> Option<Finding> {
         }
     }
     None
+}
+
+/// The `nixosModules` path Nix's source excerpt shows ending in the missing attribute `name`
+/// (`nixos-flake.nixosModules.testSuites.ltp` -> `testSuites.ltp`).
+fn missing_module(text: &str, name: &str) -> Option<String> {
+    text.match_indices("nixosModules.").find_map(|(i, m)| {
+        let rest = &text[i + m.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "_-'.".contains(c)))
+            .unwrap_or(rest.len());
+        let path = rest[..end].trim_end_matches('.');
+        (path == name || path.ends_with(&format!(".{name}"))).then(|| path.to_owned())
+    })
 }
 
 /// True when `text` reads `inputs.<name>` (bare or quoted) with `name` ending there: Nix's
@@ -562,29 +595,21 @@ fn local_nixos_flake(doc: &Document, node: &Node) -> Option<PathBuf> {
     resolve_local(path, &doc.base_dir(), home_dir().as_deref())
 }
 
-/// The YAML key path an option of nixos-flake (or NixOS) comes from.
-fn yaml_path_of_option(option: &[String]) -> Option<Vec<&str>> {
-    let parts: Vec<&str> = option.iter().map(String::as_str).collect();
-    match parts.as_slice() {
-        ["nixos-flake", "storage", rest @ ..] => Some([&["storage"], rest].concat()),
-        ["nixos-flake", "shares", rest @ ..] => Some([&["shares"], rest].concat()),
-        ["nixos-flake", "user", rest @ ..] => Some([&["user"], rest].concat()),
-        ["nixos-flake", "controller", ..] => Some(vec!["profiles"]),
-        ["networking", "hostName", ..] => Some(vec!["hostName"]),
-        ["environment", "systemPackages", ..] => Some(vec!["packages"]),
-        ["nixpkgs", "overlays", ..] => Some(vec!["overlays"]),
-        _ => None,
-    }
-}
-
-/// The option names the YAML can set at the level of `yaml_path` (for "did you mean").
-fn known_keys(yaml_path: &[&str]) -> &'static [&'static str] {
-    match yaml_path {
-        ["storage", _, ..] => &["device", "fsType", "options", "mkfsArgs", "autoFormat"],
-        ["shares", _, ..] => &["tag", "options"],
-        ["user", ..] => &["name", "extraGroups"],
-        _ => &[],
-    }
+/// The YAML key path an option of nixos-flake (or NixOS) comes from, by the key table and
+/// the description's own `settings` keys.
+fn yaml_path_of_option(node: &Node, option: &[String]) -> Option<Vec<String>> {
+    let settings: Vec<(String, Vec<String>)> = node
+        .get("settings")
+        .and_then(Node::as_map)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|(k, _)| k.as_str())
+                .map(|k| (k.to_owned(), crate::model::settings_path(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    crate::keys::yaml_path_of_option(option, &settings)
 }
 
 const REGENERATE: &str =
@@ -628,8 +653,30 @@ impl Described {
             Finding::UnknownOption { option } => self.unknown_option(node, option),
             Finding::WrongType { option } => self.wrong_type(node, option),
             Finding::NoBackend => self.no_backend(node),
+            Finding::MissingModule { module } => self.missing_module(node, module),
             Finding::Download { .. } => None,
         }
+    }
+
+    fn missing_module(&self, node: &Node, module: &str) -> Option<Diagnostic> {
+        let (doc, value) = crate::keys::key_of_module(module)?;
+        let position = match &value {
+            Some(v) => node
+                .get(doc.key)
+                .and_then(|list| match &list.value {
+                    crate::yaml::Value::Seq(items) => items.iter().find(|i| i.as_str() == Some(v)),
+                    _ => None,
+                })
+                .map(|n| n.position)
+                .or_else(|| nearest(node, &[doc.key])),
+            None => nearest(node, &[doc.key]),
+        }?;
+        let message = format!("the nixos-flake that Nix evaluated has no `nixosModules.{module}`");
+        let help = format!(
+            "this nixos-flake is older or newer than nixgen's; update it (`nix flake lock --update-input nixos-flake`), point `nixosFlake` at a checkout that has it, or remove it from `{}`",
+            doc.key
+        );
+        Some(self.doc.error_at(position, message).with_help(help))
     }
 
     fn storage_exclusive(&self, node: &Node, mount_point: &str) -> Option<Diagnostic> {
@@ -739,12 +786,19 @@ impl Described {
     }
 
     fn unknown_option(&self, node: &Node, option: &[String]) -> Option<Diagnostic> {
-        let yaml_path = yaml_path_of_option(option)?;
-        let position = nearest(node, &yaml_path)?;
+        let yaml_path = yaml_path_of_option(node, option)?;
+        let refs: Vec<&str> = yaml_path.iter().map(String::as_str).collect();
+        let position = nearest(node, &refs)?;
         let shown = option_text(option);
-        let message = format!("flake.nix sets `{shown}`, which no module declares");
         let last = option.last().map(String::as_str).unwrap_or("");
-        let help = match did_you_mean(last, known_keys(&yaml_path)) {
+        if refs.first() == Some(&"settings") {
+            let message = format!("`{shown}` is not a NixOS option (no module declares it)");
+            let help = "check the option's name (search.nixos.org lists them); an option of a module that is not imported does not exist either".to_owned();
+            return Some(self.doc.error_at(position, message).with_help(help));
+        }
+        let message = format!("flake.nix sets `{shown}`, which no module declares");
+        let fields = crate::keys::fields_of(refs[0]);
+        let help = match did_you_mean(last, &fields) {
             Some(s) if s != last => format!("did you mean `{s}`? {REGENERATE}"),
             _ => REGENERATE.to_owned(),
         };
@@ -752,12 +806,16 @@ impl Described {
     }
 
     fn wrong_type(&self, node: &Node, option: &[String]) -> Option<Diagnostic> {
-        let yaml_path = yaml_path_of_option(option)?;
-        let position = nearest(node, &yaml_path)?;
-        let message = format!(
-            "flake.nix gives `{}` a value of the wrong type",
-            option_text(option)
-        );
+        let yaml_path = yaml_path_of_option(node, option)?;
+        let refs: Vec<&str> = yaml_path.iter().map(String::as_str).collect();
+        let position = nearest(node, &refs)?;
+        let shown = option_text(option);
+        if refs.first() == Some(&"settings") {
+            let message = format!("`{shown}` does not take a value of this type");
+            let help = "Nix's message above names the type the option wants; change the YAML value to match (a string in quotes, a number, true/false, a list)".to_owned();
+            return Some(self.doc.error_at(position, message).with_help(help));
+        }
+        let message = format!("flake.nix gives `{shown}` a value of the wrong type");
         Some(self.doc.error_at(position, message).with_help(REGENERATE))
     }
 

@@ -588,3 +588,77 @@ pub fn fields_of(key: &str) -> Vec<&'static str> {
         .filter_map(|d| d.key.strip_prefix(key)?.strip_prefix('.'))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::plan_for;
+    use crate::model::load;
+    use std::path::Path;
+
+    /// A host that uses every key that sets options.
+    const EVERY_KEY: &str = "name: vm\nbackend: libvirt\nhostName: vm\n\
+        profiles: [devel, monitoring, controller]\ntestSuites: [ltp]\n\
+        user: { name: kdevops, extraGroups: [wheel] }\n\
+        sshKeys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyExampleKey me@x\"]\n\
+        shares: { /mnt/home: { tag: home } }\n\
+        storage: { /mnt/x: { device: /dev/vdb, fsType: xfs, mkfsArgs: [-f] } }\n\
+        monitoring: { outputDir: /x, sysstat: { interval: 3 } }\n\
+        settings: { time.timeZone: UTC }\nimage: { diskSize: 100 }\n";
+
+    #[test]
+    fn every_option_generation_sets_is_owned_by_a_key_or_settings() {
+        let doc = load::parse(Path::new("/nonexistent/host.yaml"), EVERY_KEY.into()).unwrap();
+        let hosts = load::hosts(&doc).unwrap();
+        let plan = plan_for(&hosts[0].host);
+        let cp = &plan.configurations[0];
+        let owned = owned_options(cp.user.as_deref());
+        let settings = vec![(
+            "time.timeZone".to_owned(),
+            vec!["time".into(), "timeZone".into()],
+        )];
+        for setting in &cp.settings {
+            let by_table = owned.iter().any(|(_, _, p)| setting.path.starts_with(p));
+            let by_settings = yaml_path_of_option(&setting.path, &settings).is_some();
+            assert!(
+                by_table || by_settings,
+                "`{}` is generated but no key of the table owns it",
+                setting.path.join(".")
+            );
+        }
+        // Every module generation imports is recognised by the table too.
+        for module in &cp.modules {
+            let text = module.print();
+            if let Some(m) = text.strip_prefix("nixos-flake.nixosModules.") {
+                assert!(key_of_module(m).is_some(), "{m} has no key");
+            }
+        }
+    }
+
+    #[test]
+    fn options_map_back_to_their_keys() {
+        let o = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            yaml_path_of_option(&o("nixos-flake.monitoring.biolatency.disk"), &[]),
+            Some(o("monitoring.biolatency.disk"))
+        );
+        assert_eq!(
+            yaml_path_of_option(&o("users.users.kdevops.openssh.authorizedKeys.keys"), &[]),
+            Some(o("sshKeys"))
+        );
+        let settings = vec![("boot.kernelParams".to_owned(), o("boot.kernelParams"))];
+        assert_eq!(
+            yaml_path_of_option(&o("boot.kernelParams"), &settings),
+            Some(vec!["settings".into(), "boot.kernelParams".into()])
+        );
+        assert_eq!(yaml_path_of_option(&o("services.foo"), &settings), None);
+        let (doc, value) = key_of_module("testSuites.ltp").unwrap();
+        assert_eq!((doc.key, value.as_deref()), ("testSuites", Some("ltp")));
+        assert_eq!(key_of_module("mounts.storage").unwrap().0.key, "storage");
+        assert!(key_of_module("testSuites.ltp.x").is_none());
+        assert_eq!(
+            fields_of("storage"),
+            ["device", "fsType", "options", "mkfsArgs", "autoFormat"]
+        );
+    }
+}

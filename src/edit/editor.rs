@@ -424,6 +424,51 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// Removes every node of `nodes` (bindings), leaving no empty husk: when every member of
+    /// an attribute set that is itself a binding's value goes, the binding goes instead
+    /// (`nixos-flake.shares = { "/a" = ...; };` is removed whole, not left as `= { };`), up
+    /// to the set a module or the file is made of. Nodes inside another removed node are
+    /// covered by it, so any number of removals may meet in one container.
+    pub fn remove_all(&mut self, nodes: &[SyntaxNode]) {
+        let mut gone: Vec<SyntaxNode> = nodes.to_vec();
+        loop {
+            let mut grew = false;
+            let parents: Vec<SyntaxNode> = gone.iter().filter_map(|n| n.parent()).collect();
+            for set in parents {
+                if set.kind() != SyntaxKind::NODE_ATTR_SET {
+                    continue;
+                }
+                let Some(binding) = set
+                    .parent()
+                    .filter(|b| b.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
+                else {
+                    continue;
+                };
+                if gone.contains(&binding) {
+                    continue;
+                }
+                let all_gone = set
+                    .children()
+                    .filter(|m| is_member(&set, m))
+                    .all(|m| gone.contains(&m));
+                if all_gone {
+                    gone.push(binding);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let covered = |n: &SyntaxNode| n.ancestors().skip(1).any(|a| gone.contains(&a));
+        let mut outer: Vec<SyntaxNode> = gone.iter().filter(|n| !covered(n)).cloned().collect();
+        outer.sort_by_key(|n| n.text_range().start());
+        outer.dedup();
+        for node in outer {
+            self.remove(&node);
+        }
+    }
+
     /// Removes `target`, an element of the list or a binding of the attribute set
     /// `container`. When one plain element is left and the container holds no comments, the
     /// container folds back onto one line (`[ x ]`, `{ a = 1; }`), the layout it had before an

@@ -16,6 +16,7 @@ use super::flake::{
     overlay_body, unwrap_parens, Config, EntrySource, Flake, InlineModule, OverlayBinding,
 };
 use crate::diag::{Diagnostic, Result};
+use crate::generate::plan::LOCATION_FIELDS;
 use crate::generate::{InputPlan, OverlayEntry, OverlayScope, SourceExpr};
 use crate::model::InputSource;
 use crate::nix::ast::{Entry, Expr, Item};
@@ -56,7 +57,7 @@ fn plan_add<'t>(
     let mut ed = Editor::new(text);
     let mut scope = OverlayScope::default();
     if let Some(input) = &request.input {
-        ensure_input(&flake, &mut ed, input)?;
+        ensure_input(&flake, &mut ed, input, false)?;
         scope.inputs_name = reach_input(&flake, &mut ed, &input.name)?;
     }
     // The package may already have an entry in any of the configuration's overlay lists
@@ -227,8 +228,17 @@ pub fn insert_setting(
     }
 }
 
-/// Ensures input `input` exists with its URL, in the style of the file's other inputs.
-pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result<()> {
+/// Ensures input `input` exists where the plan points it, in the style of the file's other
+/// inputs. An existing input that points elsewhere is repointed when `repoint` is set (the
+/// host description is the truth: `generate`), and refused otherwise (`overlay add` never
+/// silently changes what an existing input means). `url = "path:/x"` and `type = "path";
+/// path = "/x";` are the same location; an equivalent one keeps its bytes.
+pub fn ensure_input(
+    flake: &Flake,
+    ed: &mut Editor,
+    input: &InputPlan,
+    repoint: bool,
+) -> Result<()> {
     let fields = input.fields();
     match lookup(&flake.top, &["inputs", &input.name]) {
         Lookup::Missing { set, depth, anchor } => {
@@ -255,7 +265,15 @@ pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result
         }
         l @ Lookup::Opaque { .. } => Err(flake.refuse(&l, "`inputs`").into()),
         _ => {
-            // The input exists: bring each field in line.
+            // The input exists: its location as a whole, then each other field.
+            let fields = match relocate(flake, ed, input, repoint)? {
+                true => fields,
+                false => input
+                    .fields()
+                    .into_iter()
+                    .filter(|(k, _)| !LOCATION_FIELDS.contains(k))
+                    .collect(),
+            };
             for (k, v) in fields {
                 match lookup(&flake.top, &["inputs", &input.name, k]) {
                     Lookup::Found { value, .. } => {
@@ -275,6 +293,100 @@ pub fn ensure_input(flake: &Flake, ed: &mut Editor, input: &InputPlan) -> Result
             Ok(())
         }
     }
+}
+
+/// The location fields an existing input has, as static strings, with their bindings.
+fn existing_location(flake: &Flake, name: &str) -> Vec<(&'static str, String, ast::AttrpathValue)> {
+    let mut out = Vec::new();
+    for field in LOCATION_FIELDS {
+        if let Lookup::Found { binding, value } = lookup(&flake.top, &["inputs", name, field]) {
+            let text = match unwrap(value, false) {
+                ast::Expr::Str(s) => crate::nix::resolve::static_string(&s),
+                other => Some(other.syntax().text().to_string()),
+            };
+            out.push((field, text.unwrap_or_default(), binding));
+        }
+    }
+    out
+}
+
+/// Brings an existing input's location in line with the plan. Returns true when the caller
+/// should go on and reconcile the planned location fields one by one (the input had none, or
+/// the same form), false when the location is settled here.
+fn relocate(flake: &Flake, ed: &mut Editor, input: &InputPlan, repoint: bool) -> Result<bool> {
+    let Some(planned) = &input.source else {
+        return Ok(false);
+    };
+    let existing = existing_location(flake, &input.name);
+    if existing.is_empty() {
+        return Ok(true);
+    }
+    let get = |f: &str| {
+        existing
+            .iter()
+            .find(|(k, _, _)| *k == f)
+            .map(|(_, v, _)| v.as_str())
+    };
+    let same = match planned {
+        InputSource::Path(p) => {
+            (get("type") == Some("path") && get("path") == Some(p.as_str()) && existing.len() == 2)
+                || (get("url") == Some(format!("path:{p}").as_str()) && existing.len() == 1)
+        }
+        InputSource::Url(u) => {
+            (get("url") == Some(u.as_str()) && existing.len() == 1)
+                || (u.strip_prefix("path:").is_some_and(|p| {
+                    get("type") == Some("path") && get("path") == Some(p) && existing.len() == 2
+                }))
+        }
+    };
+    if same {
+        return Ok(false);
+    }
+    let first = &existing[0].2;
+    if !repoint {
+        let shown: Vec<String> = existing
+            .iter()
+            .map(|(k, v, _)| format!("{k} = \"{v}\""))
+            .collect();
+        return Err(flake
+            .error_at(
+                first.syntax(),
+                format!(
+                    "input `{}` already exists and points elsewhere ({})",
+                    input.name,
+                    shown.join("; ")
+                ),
+            )
+            .with_help(format!(
+                "choose another input name with --input, or change `{}` by hand (or remove its overlay first); nixgen never repoints an existing input",
+                input.name
+            ))
+            .into());
+    }
+    // The new location replaces the first old location binding, in its own key style; the
+    // other old location bindings go.
+    let keys = crate::nix::resolve::binding_keys(first).unwrap_or_default();
+    let prefix = &keys[..keys.len().saturating_sub(1)];
+    let indent = ed
+        .line_indent(first.syntax().text_range().start().into())
+        .to_owned();
+    let text: Vec<String> = input
+        .location_fields()
+        .into_iter()
+        .map(|(k, v)| {
+            let mut path = prefix.to_vec();
+            path.push(k.to_owned());
+            ed.render_binding(&path, &v, &indent)
+        })
+        .collect();
+    ed.replace(
+        first.syntax().text_range(),
+        text.join(&format!("\n{indent}")),
+    );
+    for (_, _, b) in &existing[1..] {
+        ed.remove(b.syntax());
+    }
+    Ok(false)
 }
 
 /// True when the file writes multi-field inputs as separate dotted bindings.

@@ -21,6 +21,7 @@ use super::flake::{unwrap_parens, Config, Flake, InlineModule};
 use super::overlay::{ensure_input, insert_setting, reach_input, unused_input};
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
+use crate::keys::Owned;
 use crate::nix::ast::{Entry, Expr, Item};
 use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
 
@@ -41,6 +42,9 @@ struct Run<'f, 'e> {
     stale: Vec<String>,
     /// Stale overlay entries (their uses of inputs do not keep an input alive).
     stale_overlays: Vec<SyntaxNode>,
+    /// Owned option bindings to remove (with `--prune`), removed together at the end so that
+    /// a set emptied by them goes too.
+    pruned: Vec<SyntaxNode>,
 }
 
 /// Brings `old` in line with `plan` (its first configuration).
@@ -82,11 +86,12 @@ fn plan_edits<'t>(
         prune,
         stale: Vec::new(),
         stale_overlays: Vec::new(),
+        pruned: Vec::new(),
     };
     let config = run.config(cp)?;
 
     for input in &plan.inputs {
-        ensure_input(&flake, &mut run.ed, input)?;
+        ensure_input(&flake, &mut run.ed, input, true)?;
     }
     let mut scope = OverlayScope::default();
     for entry in &cp.overlays {
@@ -105,9 +110,16 @@ fn plan_edits<'t>(
         }
         None => run.new_inline_module(&config, cp, &scope)?,
     }
+    run.output(&config, cp)?;
     run.stale_inputs(plan, cp)?;
 
-    let Run { ed, stale, .. } = run;
+    let Run {
+        mut ed,
+        stale,
+        pruned,
+        ..
+    } = run;
+    ed.remove_all(&pruned);
     Ok((ed, stale))
 }
 
@@ -209,6 +221,11 @@ impl Run<'_, '_> {
             let owned = text.starts_with("nixos-flake.nixosModules.");
             let planned = cp.modules.iter().any(|m| same_code(&text, &m.print()));
             if owned && !planned && !text.contains(char::is_whitespace) {
+                // The backend is single-valued: a new one replaces the old, prune or not.
+                if text.starts_with("nixos-flake.nixosModules.backends.") {
+                    self.ed.remove(item.syntax());
+                    continue;
+                }
                 self.note(format!("module `{text}`"));
                 if self.prune {
                     self.ed.remove(item.syntax());
@@ -245,37 +262,107 @@ impl Run<'_, '_> {
                 None => insert_setting(self.flake, &mut self.ed, &main.set, &path, &setting.value)?,
             }
         }
-        // Owned options the plan no longer sets.
-        for single in [
-            &["networking", "hostName"][..],
-            &["nixos-flake", "user"],
-            &["nixos-flake", "controller", "enable"],
-        ] {
-            if cp
-                .settings
+        // Owned options the plan no longer sets, as the key table declares them.
+        let planned = |path: &[String]| cp.settings.iter().any(|s| s.path == path);
+        let covered = |path: &[String]| {
+            cp.settings
                 .iter()
-                .any(|s| s.path.iter().map(String::as_str).eq(single.iter().copied()))
-            {
-                continue;
+                .any(|s| s.path.starts_with(path) || path.starts_with(&s.path))
+        };
+        for (_, owned, path) in crate::keys::owned_options(cp.user.as_deref()) {
+            let p: Vec<&str> = path.iter().map(String::as_str).collect();
+            if matches!(
+                p.as_slice(),
+                ["nixpkgs", "overlays"] | ["environment", "systemPackages"]
+            ) {
+                continue; // Their elements are reconciled one by one below.
             }
-            if let Some((_, found)) = self.find(config, single)? {
-                self.stale_lookup(&single.join("."), found);
-            }
-        }
-        for kind in ["shares", "storage"] {
-            for module in &config.inline_modules {
-                for (mount, node) in entries_under(&module.set, &["nixos-flake", kind]) {
-                    let planned = cp
-                        .settings
-                        .iter()
-                        .any(|s| s.path.len() == 3 && s.path[1] == kind && s.path[2] == mount);
-                    if !planned {
-                        self.note(format!("nixos-flake.{kind}.\"{mount}\""));
-                        if self.prune {
-                            self.ed.remove(&node);
+            match owned {
+                Owned::Value(_) => {
+                    if !planned(&path) {
+                        if let Some((_, found)) = self.find(config, &p)? {
+                            self.stale_lookup(&path.join("."), found);
                         }
                     }
                 }
+                Owned::Entries(_) => {
+                    for module in &config.inline_modules {
+                        for (name, node) in entries_under(&module.set, &p) {
+                            let mut entry = path.clone();
+                            entry.push(name.clone());
+                            if !covered(&entry) {
+                                self.note(format!("`{}.{}`", path.join("."), attr_shown(&name)));
+                                if self.prune {
+                                    self.pruned.push(node);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings `packages.<system>.<toplevel|image>` in line: the output the library's template
+    /// for the backend has. The other one, when it is exactly what nixgen writes for this
+    /// configuration, goes (the backend changed); anything else there is the author's.
+    fn output(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
+        if config.binding.is_none() {
+            return Ok(()); // A module file has no outputs.
+        }
+        let outputs = self.flake.outputs()?;
+        let Some(ast::Expr::AttrSet(body)) = outputs.body().map(|b| unwrap(b, false)) else {
+            return Ok(());
+        };
+        let wanted = cp.output.value(&cp.name, &cp.system);
+        let path = cp.output_path();
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        let mentions_config = |text: &str| {
+            text.contains(&format!("nixosConfigurations.{}.", cp.name))
+                || text.contains(&format!(
+                    "nixosConfigurations.{}.",
+                    crate::nix::escape::attr_name(&cp.name)
+                ))
+        };
+        match lookup(&body, &p) {
+            Lookup::Found { value, .. } => {
+                let text = value.syntax().text().to_string();
+                if !same_code(&text, &wanted.print()) && mentions_config(&text) {
+                    self.ed.replace_expr(value.syntax(), &wanted);
+                }
+            }
+            Lookup::Missing { .. } => insert_setting(self.flake, &mut self.ed, &body, &p, &wanted)?,
+            Lookup::Scattered(_) => {}
+            l @ Lookup::Opaque { .. } => {
+                return Err(self
+                    .flake
+                    .refuse(&l, &format!("`{}`", path.join(".")))
+                    .into())
+            }
+        }
+        let other = match cp.output {
+            crate::generate::OutputPlan::Toplevel => crate::generate::OutputPlan::Image {
+                disk_size: 20480,
+                format: "qcow2".into(),
+            },
+            crate::generate::OutputPlan::Image { .. } => crate::generate::OutputPlan::Toplevel,
+        };
+        let other_path = ["packages", cp.system.as_str(), other.name()];
+        if let Lookup::Found { binding, value } = lookup(&body, &other_path) {
+            let text = value.syntax().text().to_string();
+            let ours = match other {
+                crate::generate::OutputPlan::Toplevel => {
+                    same_code(&text, &other.value(&cp.name, &cp.system).print())
+                }
+                crate::generate::OutputPlan::Image { .. } => {
+                    text.contains("make-disk-image.nix") && mentions_config(&text)
+                }
+            };
+            if ours {
+                self.pruned.push(binding.syntax().clone());
+            } else {
+                self.note(format!("`{}`", other_path.join(".")));
             }
         }
         Ok(())
@@ -287,8 +374,10 @@ impl Run<'_, '_> {
             return;
         }
         match found {
-            Lookup::Found { binding, .. } => self.ed.remove(binding.syntax()),
-            Lookup::Scattered(bindings) => bindings.iter().for_each(|b| self.ed.remove(b.syntax())),
+            Lookup::Found { binding, .. } => self.pruned.push(binding.syntax().clone()),
+            Lookup::Scattered(bindings) => self
+                .pruned
+                .extend(bindings.iter().map(|b| b.syntax().clone())),
             _ => {}
         }
     }
@@ -338,7 +427,7 @@ impl Run<'_, '_> {
                     if !planned.contains(&key.as_str()) {
                         self.note(format!("`{}.{key}`", path.join(".")));
                         if self.prune {
-                            self.ed.remove(&node);
+                            self.pruned.push(node);
                         }
                     }
                 }
@@ -668,4 +757,9 @@ fn entries_under(set: &ast::AttrSet, path: &[&str]) -> Vec<(String, SyntaxNode)>
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// An attribute name as the user would write it in a message (`"/mnt/x"` quoted).
+fn attr_shown(name: &str) -> String {
+    crate::nix::escape::attr_name(name)
 }

@@ -11,7 +11,8 @@
 pub mod plan;
 
 pub use plan::{
-    plan_for, ConfigPlan, FlakePlan, InputPlan, OverlayEntry, OverlayScope, Setting, SourceExpr,
+    inline_settings, plan_for, value_expr, ConfigPlan, FlakePlan, InputPlan, OutputPlan,
+    OverlayEntry, OverlayScope, Setting, SourceExpr,
 };
 
 use std::path::Path;
