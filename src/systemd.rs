@@ -1,7 +1,7 @@
 //! systemd unit names for paths, as `systemd-escape --path` makes them.
 //!
 //! NixOS names a mount unit after its mount point and a device unit after its device path, and
-//! nixos-flake's storage module names its format service `format-<escaped mount point>`; to
+//! nixos-flake's storage module names its format service `format-<escaped device>`; to
 //! show users which units their `storage` and `shares` entries produce (`nixgen explain`),
 //! nixgen escapes paths the way systemd does: the path is simplified (repeated and trailing
 //! `/` and `.` components dropped), the leading `/` removed, every other `/` becomes `-`, and any byte outside
@@ -45,10 +45,10 @@ pub fn device_unit(device: &str) -> String {
     format!("{}.device", escape_path(device))
 }
 
-/// nixos-flake's pre-mount mkfs oneshot for a storage entry with `mkfsArgs`:
-/// `/mnt/nvme0` → `format-mnt-nvme0.service`.
-pub fn format_service(mount_point: &str) -> String {
-    format!("format-{}.service", escape_path(mount_point))
+/// nixos-flake's pre-mount mkfs oneshot for a storage entry with non-empty `mkfsArgs`, named
+/// after the device: `/dev/nvme0n1` → `format-dev-nvme0n1.service`.
+pub fn format_service(device: &str) -> String {
+    format!("format-{}.service", escape_path(device))
 }
 
 /// NixOS's first-mount formatting service for `autoFormat = true`, named after the device:
@@ -67,7 +67,7 @@ mod tests {
         assert_eq!(mount_unit("/etc/xdg-host"), "etc-xdg\\x2dhost.mount");
         assert_eq!(mount_unit("/"), "-.mount");
         assert_eq!(mount_unit("/mnt//data/"), "mnt-data.mount");
-        assert_eq!(format_service("/mnt/nvme0"), "format-mnt-nvme0.service");
+        assert_eq!(format_service("/dev/nvme0n1"), "format-dev-nvme0n1.service");
         assert_eq!(device_unit("/dev/nvme0n1"), "dev-nvme0n1.device");
         assert_eq!(mkfs_service("/dev/nvme1n1"), "mkfs-dev-nvme1n1.service");
     }

@@ -221,7 +221,46 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Lists the systemd units and mounts `host`'s storage and shares become.
+/// The monitor template units the monitoring profile defines for `host` (none without the
+/// profile or with `enable: false`), as `monitor-<name>@<run-id>.service`.
+pub fn monitor_units(host: &Host) -> Vec<&'static str> {
+    use crate::model::Profile;
+    if !host.profiles.contains(&Profile::Monitoring) {
+        return Vec::new();
+    }
+    let m = host.monitoring.clone().unwrap_or_default();
+    let on = m.enable.unwrap_or(true);
+    let mut units = Vec::new();
+    if m.sysstat.as_ref().and_then(|x| x.enable).unwrap_or(on) {
+        units.push("monitor-sysstat@");
+    }
+    if m.cpu_governor.as_ref().and_then(|x| x.enable).unwrap_or(on) {
+        units.push("monitor-cpu-governor@");
+    }
+    if m.blkalgn.as_ref().and_then(|x| x.enable).unwrap_or(false) {
+        units.push("monitor-blkalgn@");
+    }
+    if m.biolatency
+        .as_ref()
+        .and_then(|x| x.enable)
+        .unwrap_or(false)
+    {
+        units.push("monitor-biolatency@");
+    }
+    units
+}
+
 fn write_units(out: &mut String, host: &Host, which: Units, source: &Path) {
+    let monitors = monitor_units(host);
+    if !monitors.is_empty() {
+        let _ = writeln!(
+            out,
+            "monitoring: template units an orchestrator starts around a workload, as <unit><run-id>.service"
+        );
+        for unit in &monitors {
+            let _ = writeln!(out, "  {unit}<run-id>.service");
+        }
+    }
     let source = source.display();
     if which != Units::Shares {
         if host.storage.is_empty() {
@@ -233,14 +272,14 @@ fn write_units(out: &mut String, host: &Host, which: Units, source: &Path) {
             let mount = systemd::mount_unit(mp);
             let device = systemd::device_unit(&s.device);
             let _ = writeln!(out, "  {mp}  ({} as {})", s.device, s.fs_type);
-            if let Some(args) = &s.mkfs_args {
-                let mut cmd = vec![format!("mkfs.{}", s.fs_type)];
+            if let Some(args) = s.mkfs_args.as_ref().filter(|a| !a.is_empty()) {
+                let mut cmd = vec!["mkfs".to_owned(), "--type".to_owned(), s.fs_type.clone()];
                 cmd.extend(args.iter().cloned());
                 cmd.push(s.device.clone());
                 let _ = writeln!(
                     out,
                     "    {:<28} oneshot after {device}, before {mount}: `{}` unless blkid finds a file system",
-                    systemd::format_service(mp),
+                    systemd::format_service(&s.device),
                     cmd.join(" ")
                 );
             } else if s.auto_format == Some(true) {
