@@ -186,7 +186,7 @@ fn mkfs_args_with_auto_format_maps_to_the_storage_key() {
     );
     assert_mapped(
         check(&g, "devel", &[]),
-        "nixos-flake.storage.\"/mnt/nvme0\": mkfsArgs and autoFormat are mutually exclusive",
+        "nixos-flake.storage.\"/mnt/nvme0\": autoFormat and mkfsArgs",
         "error: storage `/mnt/nvme0`: nixos-flake refuses `mkfsArgs` together with `autoFormat`",
         (yaml_line(dir, "mkfsArgs:"), 5),
     );

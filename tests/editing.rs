@@ -182,7 +182,7 @@ fn hand_edits_survive_a_yaml_change() {
         "device = \"/dev/nvme0n1\";",
         "autoFormat = true;",
         "kmod = prev.kmod.overrideAttrs { src = inputs.kmod-src; };",
-        "url = \"path:/srv/kmod\";",
+        "path = \"/srv/kmod\";",
         "environment.systemPackages = with pkgs; [ gdb bpftrace ];",
     ] {
         assert!(new.contains(wanted), "missing {wanted:?}:\n{new}");
@@ -515,7 +515,7 @@ fn scaffold_again_over_edited_flakes_keeps_the_edits() {
     assert!(devel.contains("nixos-flake.nixosModules.profiles.build-tools"));
     let storage = w.read("configurations/storage/flake.nix");
     assert!(storage.contains("fio = prev.fio.overrideAttrs { src = inputs.fio-src; };"));
-    assert!(storage.contains("url = \"path:/srv/fio\";"));
+    assert!(storage.contains("path = \"/srv/fio\";"));
     let err = scaffold(&w);
     for (path, _) in &edited {
         assert!(err.contains(&format!("{path} is up to date")), "{err}");

@@ -448,7 +448,7 @@ fn mkfs_args_with_auto_format_fails_the_assertion() {
     assert_contains(&err, "Failed assertions:");
     assert_contains(
         &err,
-        "nixos-flake.storage.\"/mnt/nvme0\": mkfsArgs and autoFormat are mutually exclusive",
+        "nixos-flake.storage.\"/mnt/nvme0\": autoFormat and mkfsArgs",
     );
 }
 

@@ -508,33 +508,39 @@ fn mkfs_args_give_a_format_service_before_the_mount_unit() {
         "nixosConfigurations.devel.config.systemd.services",
         r#"s: {
           names = builtins.attrNames s;
-          unit = { inherit (s.format-mnt-nvme0) before after requires wantedBy unitConfig serviceConfig script; };
-          path = map (p: p.pname) s.format-mnt-nvme0.path;
+          unit = { inherit (s.format-dev-nvme0n1) before after requires wantedBy unitConfig script; type = s.format-dev-nvme0n1.serviceConfig.Type; condition = s.format-dev-nvme0n1.serviceConfig ? ExecCondition; };
+          path = map (p: p.pname) s.format-dev-nvme0n1.path;
         }"#,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let names = got["names"].as_array().unwrap();
-    assert!(names.contains(&json!("format-mnt-nvme0")), "{names:?}");
-    assert!(
-        !names
-            .iter()
-            .any(|n| n.as_str().unwrap().starts_with("format-mnt-nvme1")
-                || n.as_str().unwrap().starts_with("format-mnt-data")),
+    // Named after the device, as the library names it.
+    assert!(names.contains(&json!("format-dev-nvme0n1")), "{names:?}");
+    let formats = names
+        .iter()
+        .filter(|n| n.as_str().unwrap().starts_with("format-"))
+        .count();
+    assert_eq!(
+        formats, 1,
         "only mkfsArgs devices get a format service: {names:?}"
     );
     let unit = &got["unit"];
     assert_eq!(unit["before"], json!(["mnt-nvme0.mount"]));
     assert_eq!(unit["requires"], json!(["dev-nvme0n1.device"]));
     assert_eq!(unit["after"], json!(["dev-nvme0n1.device"]));
-    assert_eq!(unit["wantedBy"], json!(["local-fs.target"]));
+    assert_eq!(unit["wantedBy"], json!(["mnt-nvme0.mount"]));
     assert_eq!(unit["unitConfig"], json!({"DefaultDependencies": false}));
+    assert_eq!(unit["type"], json!("oneshot"));
     assert_eq!(
-        unit["serviceConfig"],
-        json!({"Type": "oneshot", "RemainAfterExit": true})
+        unit["condition"],
+        json!(true),
+        "skipped when blkid finds a file system"
     );
     let script = unit["script"].as_str().unwrap();
-    assert_contains(script, "blkid --probe /dev/nvme0n1");
-    assert_contains(script, "mkfs.xfs -b 'size=16k' -s 'size=16k' /dev/nvme0n1");
+    assert_contains(
+        script,
+        "mkfs --type xfs -b 'size=16k' -s 'size=16k' /dev/nvme0n1",
+    );
     assert_eq!(got["path"], json!(["util-linux", "xfsprogs"]));
 }
 
@@ -556,7 +562,7 @@ fn mkfs_args_with_auto_format_fail_the_assertion() {
     assert_contains(&err, "Failed assertions:");
     assert_contains(
         &err,
-        "- nixos-flake.storage.\"/mnt/nvme0\": mkfsArgs and autoFormat are mutually exclusive",
+        "- nixos-flake.storage.\"/mnt/nvme0\": autoFormat and mkfsArgs",
     );
 }
 
@@ -834,7 +840,7 @@ fn aarch64_configuration_evaluates() {
         &[(
             "arm",
             "aarch64-linux",
-            "          nixos-flake.nixosModules.backends.imageless\n          nixos-flake.nixosModules.profiles.devel\n          nixos-flake.nixosModules.testSuites.nfstests",
+            "          nixos-flake.nixosModules.backends.imageless\n          nixos-flake.nixosModules.profiles.devel\n          nixos-flake.nixosModules.testSuites.pynfs",
         )],
     );
     let got = eval_json_apply(

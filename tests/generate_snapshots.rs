@@ -175,8 +175,8 @@ fn devel_example_maps_keys_to_nixos_flake() {
     for needle in [
         "nixos-flake.url = \"path:/home/user/src/nixos-flake\";",
         "nixpkgs.follows = \"nixos-flake/nixpkgs\";",
-        "fio-src = {\n      url = \"path:/home/user/src/fio\";\n      flake = false;\n    };",
-        "kernel-src = {\n      url = \"path:/home/user/src/linux\";\n      flake = false;\n    };",
+        "fio-src = {\n      type = \"path\";\n      path = \"/home/user/src/fio\";\n      flake = false;\n    };",
+        "kernel-src = {\n      type = \"path\";\n      path = \"/home/user/src/linux\";\n      flake = false;\n    };",
         "nixos-flake.nixosModules.backends.imageless",
         "nixos-flake.nixosModules.profiles.devel",
         "nixos-flake.nixosModules.testSuites.fstests",
@@ -343,7 +343,7 @@ fn stubs(hosts: &[&ValidHost]) -> Value {
         "testSuites.fstests",
         "testSuites.blktests",
         "testSuites.selftests",
-        "testSuites.nfstests",
+        "testSuites.pynfs",
         "user",
         "mounts.shares",
         "mounts.storage",
@@ -456,8 +456,11 @@ fn expected_eval(hosts: &[&ValidHost]) -> Value {
         let mut entries = Map::new();
         for o in &valid.overlays {
             let src = match &o.source {
-                OverlaySource::Input { input, url } => {
-                    inputs.insert(input.clone(), json!({ "url": url, "flake": false }));
+                OverlaySource::Input { input, source } => {
+                    inputs.insert(
+                        input.clone(),
+                        json!({ "location": source.display(), "flake": false }),
+                    );
                     json!(format!("input:{input}"))
                 }
                 OverlaySource::GitHub {

@@ -259,7 +259,7 @@ fn unknown_test_suite_lists_valid_values() {
         5,
         5,
         "unknown value `xfstests`",
-        "Valid values: `fstests`, `blktests`, `selftests`, `nfstests`",
+        "Valid values: `blktests`, `fstests`, `gitr`, `ltp`, `mmtests`, `pynfs`, `selftests`, `sysbench`",
     );
 }
 

@@ -646,13 +646,20 @@ impl Flake {
 
     /// The `url` of input `name`, when it is written as a plain string.
     pub fn input_url(&self, name: &str) -> Option<String> {
-        match lookup(&self.top, &["inputs", name, "url"]) {
+        let field = |f: &str| match lookup(&self.top, &["inputs", name, f]) {
             Lookup::Found { value, .. } => match unwrap_parens(value) {
                 ast::Expr::Str(s) => static_string(&s),
                 _ => None,
             },
             _ => None,
-        }
+        };
+        // The attribute form of a local tree (`type = "path"; path = "/x";`) reads as the
+        // `path:` URL it is equivalent to.
+        field("url").or_else(|| {
+            (field("type").as_deref() == Some("path"))
+                .then(|| field("path").map(|p| format!("path:{p}")))
+                .flatten()
+        })
     }
 
     /// The text of every comment in the file, in order (for reports and tests).

@@ -291,7 +291,7 @@ impl Run<'_, '_> {
                             let mut entry = path.clone();
                             entry.push(name.clone());
                             if !covered(&entry) {
-                                self.note(format!("`{}.{}`", path.join("."), attr_shown(&name)));
+                                self.note(format!("{}.{}", path.join("."), attr_shown(&name)));
                                 if self.prune {
                                     self.pruned.push(node);
                                 }

@@ -928,14 +928,6 @@ fn check_ssh_keys(c: &mut Rules, host: &Host, base: &Path, home: Option<&Path>) 
         }
     }
     check_unique(c, "sshKeys", host.ssh_keys.iter().map(String::as_str));
-    if host.ssh_keys.is_empty() {
-        c.warn(
-            &["name"],
-            "no `sshKeys`: the VM will accept no SSH login",
-            "nixos-flake's backends allow key logins only; add `sshKeys: [~/.ssh/id_ed25519.pub]` \
-             (or a key line) to log in as root and as the user",
-        );
-    }
     keys
 }
 

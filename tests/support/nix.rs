@@ -270,8 +270,12 @@ pub fn create_local_sources(yaml: &Path) -> Vec<(String, PathBuf)> {
     let mut made = Vec::new();
     for host in load_hosts(yaml) {
         for overlay in &host.host.overlays {
-            if let nixgen::model::OverlaySource::Input { input, url } = &overlay.source {
-                let dir = PathBuf::from(url.strip_prefix("path:").unwrap_or(url));
+            if let nixgen::model::OverlaySource::Input {
+                input,
+                source: nixgen::model::InputSource::Path(path),
+            } = &overlay.source
+            {
+                let dir = PathBuf::from(path);
                 std::fs::create_dir_all(&dir).expect("create a local source");
                 std::fs::write(dir.join("MARKER"), format!("{input}\n")).expect("write MARKER");
                 if !made.iter().any(|(_, d)| d == &dir) {

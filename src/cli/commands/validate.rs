@@ -13,6 +13,18 @@ pub fn run(args: ValidateArgs, report: &mut Report) -> Result<Status> {
         match result {
             Ok((hosts, doc)) => {
                 let mut warnings: Vec<_> = hosts.iter().flat_map(|h| h.warnings.clone()).collect();
+                // The backends allow key logins only: a host without keys cannot be reached
+                // over SSH (the generated flake says so in a comment too).
+                for host in hosts.iter().filter(|h| h.host.ssh_keys.is_empty()) {
+                    warnings.push(
+                        doc.error_at(host.node.key_position(&["name"]), format!(
+                            "configuration `{}` has no `sshKeys`: the VM will accept no SSH login",
+                            host.host.host.name
+                        ))
+                        .with_help("nixos-flake's backends allow key logins only; add `sshKeys: [~/.ssh/id_ed25519.pub]` (or a key line) to log in as root and as the user")
+                        .warning(),
+                    );
+                }
                 // A host file's flake goes beside it (`generate`'s default); a fleet's
                 // directories are only known to `scaffold --root`, which checks them.
                 if !doc.is_fleet() {
