@@ -161,8 +161,11 @@ fn host() -> impl Strategy<Value = Value> {
                 for (i, (form, a, b, c, seg, clear)) in overlays.into_iter().enumerate() {
                     let source = match form {
                         0 => json!({ "src": format!("/src/{seg}"), "clearPatches": clear }),
-                        1 => json!({ "github": { "owner": a, "repo": b, "rev": c }, "clearPatches": clear }),
-                        _ => json!({ "git": { "url": a, "rev": b, "hash": "sha256-AAAA=" } }),
+                        // Owners, repos and revs have no white space or `/`, URLs no white
+                        // space (validation refuses them); every other character stays, to
+                        // exercise escaping.
+                        1 => json!({ "github": { "owner": word(&a), "repo": word(&b), "rev": word(&c) }, "clearPatches": clear }),
+                        _ => json!({ "git": { "url": format!("https://example.com/{}", word(&a)), "rev": word(&b), "hash": "sha256-AAAA=" } }),
                     };
                     ov.insert(format!("pkg{i}"), source);
                 }
@@ -281,4 +284,14 @@ fn any_string_survives_escaping() {
     let mut got: Vec<String> = serde_json::from_value(value["names"].clone()).unwrap();
     got.sort();
     assert_eq!(got, want);
+}
+
+/// `s` with white space and `/` replaced, so that it is a valid GitHub name or revision.
+fn word(s: &str) -> String {
+    let w = s.replace(|c: char| c.is_whitespace() || c == '/', "_");
+    if w.is_empty() {
+        "x".to_owned()
+    } else {
+        w
+    }
 }
