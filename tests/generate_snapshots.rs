@@ -22,13 +22,14 @@ use nixgen::model::{OverlaySource, Profile};
 use serde_json::{json, Map, Value};
 
 /// The single-host examples; `fleet.yaml` is covered by its own tests below.
-const HOST_EXAMPLES: [&str; 6] = [
+const HOST_EXAMPLES: [&str; 7] = [
     "aarch64-overlays",
     "controller",
     "devel",
     "escaping",
     "libvirt-image",
     "minimal",
+    "storage-lab",
 ];
 
 fn example(name: &str) -> PathBuf {
@@ -126,6 +127,11 @@ fn example_libvirt_image() {
 #[test]
 fn example_minimal() {
     check_example("minimal");
+}
+
+#[test]
+fn example_storage_lab() {
+    check_example("storage-lab");
 }
 
 #[test]
@@ -242,7 +248,7 @@ fn escaping_example_strings_survive_nix_evaluation() {
     assert_eq!(overlays["fio"]["src"]["rev"], json!("${rev}"));
     assert_eq!(
         overlays["kmod"]["src"]["url"],
-        json!("https://example.com/kmod.git?x=${y}\"; z")
+        json!("https://example.com/kmod.git?x=${y}\";z")
     );
 }
 
@@ -340,10 +346,14 @@ fn stubs(hosts: &[&ValidHost]) -> Value {
         "profiles.build-tools",
         "profiles.monitoring",
         "profiles.controller",
-        "testSuites.fstests",
         "testSuites.blktests",
-        "testSuites.selftests",
+        "testSuites.fstests",
+        "testSuites.gitr",
+        "testSuites.ltp",
+        "testSuites.mmtests",
         "testSuites.pynfs",
+        "testSuites.selftests",
+        "testSuites.sysbench",
         "user",
         "mounts.shares",
         "mounts.storage",
@@ -420,6 +430,12 @@ fn expected_eval(hosts: &[&ValidHost]) -> Value {
         if host.profiles.contains(&Profile::Controller) {
             nf.insert("controller".into(), json!({ "enable": true }));
         }
+        if host.profiles.contains(&Profile::Monitoring) {
+            let m = host.monitoring.clone().unwrap_or_default();
+            let mut monitoring = serde_json::to_value(&m).unwrap();
+            monitoring["enable"] = json!(m.enable.unwrap_or(true));
+            nf.insert("monitoring".into(), monitoring);
+        }
         let mut shares = Map::new();
         for (mp, share) in &host.shares {
             let mut s = Map::new();
@@ -457,10 +473,13 @@ fn expected_eval(hosts: &[&ValidHost]) -> Value {
         for o in &valid.overlays {
             let src = match &o.source {
                 OverlaySource::Input { input, source } => {
-                    inputs.insert(
-                        input.clone(),
-                        json!({ "location": source.display(), "flake": false }),
-                    );
+                    let written = match source {
+                        nixgen::model::InputSource::Path(p) => {
+                            json!({ "type": "path", "path": p, "flake": false })
+                        }
+                        nixgen::model::InputSource::Url(u) => json!({ "url": u, "flake": false }),
+                    };
+                    inputs.insert(input.clone(), written);
                     json!(format!("input:{input}"))
                 }
                 OverlaySource::GitHub {
@@ -505,7 +524,7 @@ fn expected_eval(hosts: &[&ValidHost]) -> Value {
     json!({
         "description": description,
         "inputs": inputs,
-        "outputs": ["nixosConfigurations"],
+        "outputs": ["nixosConfigurations", "packages"],
         "nixosConfigurations": configs,
     })
 }
