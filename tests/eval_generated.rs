@@ -186,7 +186,8 @@ fn expected_storage(host: &nixgen::model::Host) -> Value {
                 "device": s.device,
                 "fsType": s.fs_type,
                 "options": s.options.clone().unwrap_or_default(),
-                "mkfsArgs": s.mkfs_args,
+                // The library defaults mkfsArgs to [ ].
+                "mkfsArgs": s.mkfs_args.clone().unwrap_or_default(),
                 "autoFormat": s.auto_format.unwrap_or(false),
             }),
         );
@@ -395,7 +396,7 @@ fn tricky_strings_round_trip_exactly() {
     .unwrap();
     assert_eq!(
         kmod,
-        json!({ "url": "https://example.com/kmod.git?x=${y}\"; z", "rev": "tag\\v1" })
+        json!({ "url": "https://example.com/kmod.git?x=${y}\";z", "rev": "tag\\v1" })
     );
 
     // The nixosFlake URL, which Nix cannot fetch, still reaches flake.nix as exactly that string.

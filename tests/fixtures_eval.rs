@@ -474,9 +474,9 @@ fn storage_and_shares_read_back() {
             "/mnt/nvme0": {"device": "/dev/nvme0n1", "fsType": "xfs", "options": [],
                            "mkfsArgs": ["-b", "size=16k", "-s", "size=16k"], "autoFormat": false},
             "/mnt/nvme1": {"device": "/dev/nvme1n1", "fsType": "xfs", "options": [],
-                           "mkfsArgs": null, "autoFormat": true},
+                           "mkfsArgs": [], "autoFormat": true},
             "/mnt/data": {"device": "/dev/vdb", "fsType": "ext4", "options": ["noatime"],
-                          "mkfsArgs": null, "autoFormat": false}
+                          "mkfsArgs": [], "autoFormat": false}
         })
     );
     assert_eq!(
@@ -489,7 +489,10 @@ fn storage_and_shares_read_back() {
     assert_eq!(
         got["fileSystems"],
         json!({
-            "/": {"device": null, "fsType": "tmpfs", "options": ["defaults"], "autoFormat": false},
+            // The imageless backend's own: a tmpfs root, the store and the kernel's modules.
+            "/": {"device": null, "fsType": "tmpfs", "options": ["mode=0755"], "autoFormat": false},
+            "/nix/store": {"device": "store", "fsType": "virtiofs", "options": ["defaults"], "autoFormat": false},
+            "/lib/modules": {"device": "modules", "fsType": "virtiofs", "options": ["defaults"], "autoFormat": false},
             "/etc/xdg-host": {"device": "xdg", "fsType": "virtiofs", "options": ["defaults"], "autoFormat": false},
             "/mnt/home": {"device": "home", "fsType": "virtiofs", "options": ["ro"], "autoFormat": false},
             "/mnt/nvme0": {"device": "/dev/nvme0n1", "fsType": "xfs", "options": ["defaults"], "autoFormat": false},
@@ -726,22 +729,33 @@ fn seed_configuration_from_scratch_evaluates() {
 
 #[test]
 fn template_evaluates_and_carries_local_source_examples() {
-    let template = nix::nixos_flake_fixture().join("templates/imageless/flake.nix");
-    let text = std::fs::read_to_string(&template).expect("read the template");
+    // The library's template is two files: flake.nix and the module default.nix.
+    let dir_of_template = nix::nixos_flake_fixture().join("templates/imageless");
+    let text = std::fs::read_to_string(dir_of_template.join("flake.nix")).expect("read flake.nix");
+    let module =
+        std::fs::read_to_string(dir_of_template.join("default.nix")).expect("read default.nix");
     for example in [
         "# fio-src = {",
         "# kmod-src = {",
-        "# fio = prev.fio.overrideAttrs {",
-        "# kmod = prev.kmod.overrideAttrs {",
         "nixpkgs.follows = \"nixos-flake/nixpkgs\";",
+        "./default.nix",
+        "packages.${system}.toplevel",
     ] {
         assert_contains(&text, example);
     }
+    assert_contains(&module, "prev.fio.overrideAttrs");
     // Unedited: its nixos-flake.url is a placeholder, replaced by the default
     // fixture overrides.
-    let dir = temp_flake(&[("flake.nix", &text)]);
+    let dir = temp_flake(&[("flake.nix", &text), ("default.nix", &module)]);
     let drv = toplevel_drv_path(dir.path(), "vm").unwrap_or_else(|e| panic!("{e}"));
-    assert_drv_path(&drv, "nixos-system-nixos-25.05");
+    assert_drv_path(&drv, "nixos-system-vm-25.05");
+    let toplevel = eval_json(dir.path(), "packages.x86_64-linux.toplevel.drvPath")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        toplevel,
+        serde_json::json!(drv),
+        "packages.<system>.toplevel is the configuration"
+    );
 
     let templates = eval_nixos_flake("templates").unwrap_or_else(|e| panic!("{e}"));
     let description = templates["imageless"]["description"].as_str().unwrap();
