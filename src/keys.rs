@@ -122,7 +122,6 @@ pub const KEYS: &[KeyDoc] = &[
               nixos-flake.controller.enable = true;",
         module: Some("profiles.{}"),
         owns: &[Owned::Value(&["nixos-flake", "controller", "enable"])],
-        ..KeyDoc::NONE
     },
     KeyDoc {
         key: "testSuites",
@@ -152,7 +151,6 @@ pub const KEYS: &[KeyDoc] = &[
               };",
         module: Some("user"),
         owns: &[Owned::Entries(&["nixos-flake", "user"])],
-        ..KeyDoc::NONE
     },
     KeyDoc {
         key: "user.name",
@@ -188,7 +186,6 @@ pub const KEYS: &[KeyDoc] = &[
               };",
         module: Some("mounts.shares"),
         owns: &[Owned::Entries(&["nixos-flake", "shares"])],
-        ..KeyDoc::NONE
     },
     KeyDoc {
         key: "shares.tag",
@@ -240,7 +237,6 @@ pub const KEYS: &[KeyDoc] = &[
               };",
         module: Some("mounts.storage"),
         owns: &[Owned::Entries(&["nixos-flake", "storage"])],
-        ..KeyDoc::NONE
     },
     KeyDoc {
         key: "storage.device",
