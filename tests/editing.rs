@@ -634,3 +634,195 @@ fn overlay_add_on_a_module_file_with_fetchers() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(w.read("site.nix"), module);
 }
+
+// --- v2: the key table's ownership, outputs, inputs ---------------------------------------
+
+const V2_HOST: &str = "name: lab\nbackend: libvirt\nnixosFlake: path:/srv/nixos-flake\n\
+profiles: [devel, monitoring]\ntestSuites: [ltp]\nuser: { name: kdevops }\n\
+sshKeys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyExampleKey me@x\"]\n\
+shares:\n  /mnt/home: { tag: home }\n\
+monitoring: { outputDir: /mnt/m/%i }\n\
+overlays:\n  fio: { src: /srv/fio }\n\
+settings: { time.timeZone: UTC }\nimage: { diskSize: 100 }\n";
+
+#[test]
+fn changing_the_backend_replaces_module_and_output() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    let first = w.read("flake.nix");
+    assert!(
+        first.contains("packages.x86_64-linux.image = import"),
+        "{first}"
+    );
+    assert!(first.contains("nixos-flake.nixosModules.backends.libvirt"));
+    // A hand edit that must survive.
+    let edited = first.replace(
+        "      nixosConfigurations.lab",
+        "      # my note about the lab\n      nixosConfigurations.lab",
+    );
+    w.write("flake.nix", &edited);
+    w.write(
+        "host.yaml",
+        &V2_HOST
+            .replace("backend: libvirt", "backend: imageless")
+            .replace("image: { diskSize: 100 }\n", ""),
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("backend change", &flake);
+    assert!(
+        flake.contains("nixos-flake.nixosModules.backends.imageless"),
+        "{flake}"
+    );
+    assert!(
+        !flake.contains("backends.libvirt"),
+        "the old backend is replaced: {flake}"
+    );
+    assert!(
+        !flake.contains("make-disk-image"),
+        "the image output goes: {flake}"
+    );
+    assert!(
+        flake.contains(
+            "packages.x86_64-linux.toplevel = self.nixosConfigurations.lab.config.system.build.toplevel;"
+        ),
+        "{flake}"
+    );
+    assert!(flake.contains("# my note about the lab"), "{flake}");
+    w.assert_up_to_date(&[]);
+}
+
+#[test]
+fn pruning_an_owned_map_leaves_no_empty_husk() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    w.write(
+        "host.yaml",
+        &V2_HOST
+            .replace("shares:\n  /mnt/home: { tag: home }\n", "")
+            .replace("user: { name: kdevops }\n", "")
+            .replace("monitoring: { outputDir: /mnt/m/%i }\n", ""),
+    );
+    let err = w.generate(&["--prune"]);
+    assert!(
+        err.contains("removed nixos-flake.shares.\"/mnt/home\""),
+        "{err}"
+    );
+    let flake = w.read("flake.nix");
+    assert_parses("prune", &flake);
+    assert!(
+        !flake.contains("nixos-flake.shares"),
+        "no `shares = {{ }}` husk: {flake}"
+    );
+    assert!(!flake.contains("nixos-flake.user"), "{flake}");
+    assert!(!flake.contains("outputDir"), "{flake}");
+    assert!(
+        flake.contains("nixos-flake.monitoring"),
+        "enable stays: {flake}"
+    );
+    w.assert_up_to_date(&["--prune"]);
+}
+
+#[test]
+fn a_source_change_repoints_the_input_in_place() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    assert!(w.read("flake.nix").contains("path = \"/srv/fio\";"));
+    w.write(
+        "host.yaml",
+        &V2_HOST.replace(
+            "src: /srv/fio",
+            "src: \"git+https://example.com/fio.git?ref=main\"",
+        ),
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("repoint", &flake);
+    assert!(
+        flake.contains("url = \"git+https://example.com/fio.git?ref=main\";"),
+        "{flake}"
+    );
+    assert!(!flake.contains("type = \"path\""), "{flake}");
+    assert!(!flake.contains("/srv/fio"), "{flake}");
+    w.assert_up_to_date(&[]);
+    // The url form of the same local tree counts as the same location: no churn.
+    let w2 = Work::new();
+    w2.write("host.yaml", V2_HOST);
+    w2.generate(&[]);
+    let written = w2.read("flake.nix").replace(
+        "type = \"path\";\n      path = \"/srv/fio\";",
+        "url = \"path:/srv/fio\";",
+    );
+    assert!(written.contains("url = \"path:/srv/fio\";"));
+    w2.write("flake.nix", &written);
+    w2.assert_up_to_date(&[]);
+}
+
+#[test]
+fn overlay_add_never_repoints_an_existing_input() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    let before = w.read("flake.nix");
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "kmod",
+        "--src",
+        "/srv/kmod",
+        "--input",
+        "fio-src",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("input `fio-src` already exists and points elsewhere"),
+        "{err}"
+    );
+    assert!(err.contains("flake.nix:"), "located: {err}");
+    assert_eq!(w.read("flake.nix"), before, "nothing written");
+    // Flags go through the same rules as the YAML.
+    for (args, wanted) in [
+        (
+            &["overlay", "add", "damo", "--github", "a/b", "--rev", "x y"][..],
+            "--rev",
+        ),
+        (
+            &[
+                "overlay", "add", "damo", "--github", "a/b", "--rev", "abc", "--hash", "nonsense",
+            ][..],
+            "--hash",
+        ),
+        (
+            &[
+                "overlay",
+                "add",
+                "kmod",
+                "--git",
+                "not a url",
+                "--rev",
+                "abc",
+            ][..],
+            "--git",
+        ),
+        (
+            &[
+                "overlay",
+                "add",
+                "kmod",
+                "--src",
+                "/srv/kmod",
+                "--rev",
+                "abc",
+            ][..],
+            "--rev",
+        ),
+    ] {
+        let (code, _, err) = w.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(wanted), "{args:?}: {err}");
+        assert_eq!(w.read("flake.nix"), before, "nothing written");
+    }
+}
