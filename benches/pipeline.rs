@@ -71,7 +71,9 @@ fn request() -> overlay::OverlayRequest {
     overlay::request_for(
         "newpkg",
         SourceExpr::Input("newpkg-src".into()),
-        Some("path:/home/user/src/newpkg".into()),
+        Some(nixgen::model::InputSource::Path(
+            "/home/user/src/newpkg".into(),
+        )),
         false,
     )
 }

@@ -155,7 +155,9 @@ fn walk_lock(
 /// What one Nix run printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NixRun {
+    /// Whether `nix` exited with status 0.
     pub success: bool,
+    /// Nix's stdout, lossily decoded: the `--json` value on success.
     pub stdout: String,
     /// Nix's stderr without the lock-file report that `--no-write-lock-file` causes.
     pub stderr: String,
@@ -195,7 +197,9 @@ pub fn tidy_stderr(stderr: &str) -> (String, Vec<String>) {
 /// How to run Nix on one flake.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
+    /// The `nix` executable to run, as [`find_nix`] found it.
     pub nix: PathBuf,
+    /// The flake to evaluate, as [`flake_url`] writes it (`path:<absolute dir>`).
     pub flake_url: String,
     /// `--override-input INPUT URL` pairs, passed as they are.
     pub overrides: Vec<(String, String)>,
@@ -293,20 +297,37 @@ impl Evaluator {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// nixos-flake's assertion: `mkfsArgs` and `autoFormat` on one mount point.
-    StorageExclusive { mount_point: String },
+    StorageExclusive {
+        /// The mount point, unquoted from the option path (such as `/mnt/data`).
+        mount_point: String,
+    },
     /// `inputs.<name>` used but not declared (`attribute '<name>' missing`).
     UndeclaredInput {
+        /// The input name after `inputs.`.
         name: String,
+        /// The names of Nix's "Did you mean" line that follows, empty when it has none.
         suggestions: Vec<String>,
     },
     /// The outputs function lacks a required argument: an input that is not declared.
-    MissingArgument { name: String },
+    MissingArgument {
+        /// The argument (input) name Nix says is missing.
+        name: String,
+    },
     /// A `path:` input (or other local path) that does not exist.
-    MissingPath { path: PathBuf },
+    MissingPath {
+        /// The path as Nix printed it in `getting status of '<path>'`.
+        path: PathBuf,
+    },
     /// An option that no module declares, as a path of names.
-    UnknownOption { option: Vec<String> },
+    UnknownOption {
+        /// The option's attribute path, one unquoted name per element.
+        option: Vec<String>,
+    },
     /// An option given a value of the wrong type.
-    WrongType { option: Vec<String> },
+    WrongType {
+        /// The option's attribute path, one unquoted name per element.
+        option: Vec<String>,
+    },
     /// No backend: the stand-in's / nixos-flake's stateVersion assertion.
     NoBackend,
     /// Nix needed the network for an input.
@@ -498,6 +519,7 @@ fn option_path(text: &str) -> Option<Vec<String>> {
 /// The host description beside a flake, with one located tree per configuration.
 #[derive(Debug, Clone)]
 pub struct Described {
+    /// The loaded `host.yaml`, used to place diagnostics in its text.
     pub doc: Document,
     /// Configuration name and its tree (merged with `defaults` for a fleet when it is valid).
     pub hosts: Vec<(String, Node)>,

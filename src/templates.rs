@@ -27,6 +27,7 @@ pub enum Template {
 }
 
 impl Template {
+    /// The template's name, as `--template` takes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Template::Imageless => "imageless",
@@ -35,6 +36,7 @@ impl Template {
         }
     }
 
+    /// The backend the template's host description uses.
     pub fn backend(self) -> Backend {
         match self {
             Template::Imageless => Backend::Imageless,
@@ -42,6 +44,7 @@ impl Template {
         }
     }
 
+    /// The profiles the template's host description lists by default.
     pub fn profiles(self) -> Vec<Profile> {
         match self {
             Template::Imageless | Template::Libvirt => vec![Profile::Devel],
@@ -61,11 +64,18 @@ impl Template {
 /// The answers a host description is rendered from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostAnswers {
+    /// The template, which decides the backend and the defaults of the other answers.
     pub template: Template,
+    /// The configuration's name (`name:`, its key under `nixosConfigurations`).
     pub name: String,
+    /// The nixos-flake input (`nixosFlake:`): a flake URL or a local checkout's path.
     pub nixos_flake: String,
+    /// The profiles listed in `profiles:`, in order.
     pub profiles: Vec<Profile>,
+    /// The account written as `user.name:`; `None` leaves the `user:` block commented out.
     pub user_name: Option<String>,
+    /// The `hostName:` to write; `None` leaves it commented out, so that nixgen does not set
+    /// `networking.hostName`.
     pub host_name: Option<String>,
 }
 

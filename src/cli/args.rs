@@ -16,6 +16,7 @@ pub struct Cli {
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }

@@ -2,7 +2,7 @@
 //!
 //! This module is the only place that knows about terminals, exit codes and output streams.
 //! Each command reads its inputs, calls the library (model, generate, edit, check, fsio), and
-//! says what happened in a [`Report`] that `main` writes once; [`output::Reporter`] owns the
+//! says what happened in a [`Report`] that `main` writes once; `output::Reporter` owns the
 //! `--dry-run` / `--diff` / `--check` semantics that every writing command shares.
 
 mod args;

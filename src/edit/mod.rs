@@ -2,7 +2,7 @@
 //!
 //! [`editor`] is the single place where source text changes (layout decided there);
 //! [`flake`] locates what a configuration flake is made of; [`overlay`] implements
-//! `overlay add|remove|list`; [`reconcile`] is `generate` over an existing flake. Every edit
+//! `overlay add|remove|list`; [`mod@reconcile`] is `generate` over an existing flake. Every edit
 //! keeps comments and code nixgen does not own byte for byte, and nothing is returned that
 //! does not parse.
 

@@ -25,7 +25,10 @@ use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
 /// One overlay to add: the entry, and the input it needs (for a local source).
 #[derive(Debug, Clone)]
 pub struct OverlayRequest {
+    /// The `package = prev.package.overrideAttrs { ... };` binding to add or bring in line.
     pub entry: OverlayEntry,
+    /// The `flake = false` input to declare when the entry takes `src` from an input (a
+    /// local source); `None` when it needs none (a fetcher call such as `fetchFromGitHub`).
     pub input: Option<InputPlan>,
 }
 
@@ -663,11 +666,16 @@ pub fn unused_input(
 /// One row of `overlay list`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ListedOverlay {
+    /// The name of the configuration whose overlays hold the entry.
     pub config: String,
+    /// The package the entry overrides.
     pub package: String,
+    /// Where the overridden `src` comes from.
     pub source: EntrySource,
+    /// True when the entry sets `patches = [ ];`, dropping the package's own patches.
     #[serde(rename = "clearPatches")]
     pub clear_patches: bool,
+    /// The 1-based line of the file on which the entry's binding starts.
     pub line: usize,
 }
 

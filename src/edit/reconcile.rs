@@ -28,6 +28,7 @@ use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
 /// The result of bringing a flake in line with a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciled {
+    /// The flake's new text; byte for byte the old text when nothing needed to change.
     pub text: String,
     /// Owned items the plan no longer has (kept unless pruning).
     pub stale: Vec<String>,

@@ -75,7 +75,11 @@ pub fn flake_text(
 /// template does: text for the inputs block and for the overlay list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Examples {
+    /// Comment text (lines without the `#`) written after the generated inputs; `None` for
+    /// no comment.
     pub inputs: Option<String>,
+    /// Comment text (lines without the `#`) written at the end of each configuration's
+    /// `nixpkgs.overlays` list; `None` for no comment.
     pub overlays: Option<String>,
 }
 

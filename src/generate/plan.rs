@@ -64,7 +64,10 @@ impl InputPlan {
 /// One `nixosConfigurations.<name>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigPlan {
+    /// The configuration's name: its key under `nixosConfigurations`.
     pub name: String,
+    /// The Nix system, such as `x86_64-linux`: `nixosSystem`'s `system` and the key under
+    /// `packages`.
     pub system: String,
     /// Module references, in order: backend, profiles, test suites, user, mounts, extra files.
     pub modules: Vec<Expr>,
@@ -168,8 +171,11 @@ pub struct Setting {
 /// `package = prev.package.overrideAttrs { src = ...; patches = [ ]; };`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayEntry {
+    /// The attribute name of the package in `pkgs`, which the entry overrides.
     pub package: String,
+    /// Where the overridden `src` comes from.
     pub source: SourceExpr,
+    /// True to also set `patches = [ ];`, dropping the package's own patches.
     pub clear_patches: bool,
 }
 
@@ -180,7 +186,9 @@ pub enum SourceExpr {
     Input(String),
     /// `final.<fetcher> { field = "value"; ... }`
     Fetch {
+        /// The fetcher's attribute name in `final`: `fetchFromGitHub` or `fetchgit`.
         fetcher: &'static str,
+        /// The call's attributes in the order written, each a name and a string value.
         fields: Vec<(&'static str, String)>,
     },
 }
@@ -189,7 +197,11 @@ pub enum SourceExpr {
 /// flake's inputs are reached from the outputs function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayScope {
+    /// The overlay function's first argument (`final` by default), through which fetchers
+    /// are called.
     pub final_name: String,
+    /// The overlay function's second argument (`prev` by default), through which the
+    /// package being overridden is reached.
     pub prev_name: String,
     /// `Some("inputs")` for `inputs.<name>`; `None` when inputs are bound by name.
     pub inputs_name: Option<String>,

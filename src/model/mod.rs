@@ -271,14 +271,17 @@ fn default_nixos_flake() -> String {
 /// Nix systems nixos-flake builds for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub enum System {
+    /// 64-bit x86 (`x86_64-linux`), the default.
     #[default]
     #[serde(rename = "x86_64-linux")]
     X86_64Linux,
+    /// 64-bit ARM (`aarch64-linux`).
     #[serde(rename = "aarch64-linux")]
     Aarch64Linux,
 }
 
 impl System {
+    /// The Nix system string, as written in host.yaml and in the flake.
     pub fn as_str(self) -> &'static str {
         match self {
             System::X86_64Linux => "x86_64-linux",
@@ -298,8 +301,10 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Every backend the library has, in its order.
     pub const ALL: [Backend; 2] = [Backend::Imageless, Backend::Libvirt];
 
+    /// The backend's attribute name under `nixosModules.backends`, as written in host.yaml.
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Imageless => "imageless",
@@ -331,6 +336,7 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile's attribute name under `nixosModules.profiles`, as written in host.yaml.
     pub fn as_str(self) -> &'static str {
         match self {
             Profile::Devel => "devel",
@@ -471,8 +477,11 @@ fn is_false(b: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitHubSource {
+    /// The GitHub user or organization that owns the repository.
     pub owner: String,
+    /// The repository's name.
     pub repo: String,
+    /// The commit or tag to fetch.
     pub rev: String,
     /// SRI hash; leave it out (empty) and Nix prints the right one on the first build.
     #[serde(default)]
@@ -483,7 +492,9 @@ pub struct GitHubSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitSource {
+    /// The repository URL, as `git clone` takes it.
     pub url: String,
+    /// The commit or tag to fetch.
     pub rev: String,
     /// SRI hash; leave it out (empty) and Nix prints the right one on the first build.
     #[serde(default)]
@@ -519,15 +530,24 @@ pub enum OverlaySource {
         /// Where it points.
         source: InputSource,
     },
+    /// A `fetchFromGitHub` call, from the description's `github:` (values as written).
     GitHub {
+        /// The GitHub user or organization that owns the repository.
         owner: String,
+        /// The repository's name.
         repo: String,
+        /// The commit or tag to fetch.
         rev: String,
+        /// The SRI hash; empty when not given (Nix then prints the right one).
         hash: String,
     },
+    /// A `fetchgit` call, from the description's `git:` (values as written).
     Git {
+        /// The repository URL.
         url: String,
+        /// The commit or tag to fetch.
         rev: String,
+        /// The SRI hash; empty when not given (Nix then prints the right one).
         hash: String,
     },
 }

@@ -55,6 +55,7 @@ pub enum Part {
 /// A list element, or a comment between elements.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// An element, parenthesised when printed if it is not a simple term.
     Expr(Expr),
     /// A `#` comment; each line of the text becomes one comment line.
     Comment(String),
@@ -65,8 +66,11 @@ pub enum Item {
 /// An attribute-set member: a binding, a comment, or a blank line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
+    /// `a.b = value;`: the attribute path (each segment quoted when needed) and the value.
     Binding(Vec<String>, Expr),
+    /// A `#` comment; each line of the text becomes one comment line.
     Comment(String),
+    /// An empty line between members, which nixfmt keeps.
     Blank,
 }
 
@@ -77,17 +81,22 @@ pub enum Param {
     Ident(String),
     /// `{ a, b, ... }@at: ...`
     Pattern {
+        /// The formal argument names, printed in this order.
         names: Vec<String>,
+        /// True to end the pattern with `...` (the lambda accepts other attributes).
         ellipsis: bool,
+        /// The `@name` binding of the whole argument set; `None` for none.
         at: Option<String>,
     },
 }
 
 impl Expr {
+    /// A variable reference; `name` is printed as it is, so it must be a valid identifier.
     pub fn var(name: &str) -> Expr {
         Expr::Var(name.to_owned())
     }
 
+    /// A string literal of `s` (escaped when printed).
     pub fn str(s: &str) -> Expr {
         Expr::Str(s.to_owned())
     }
@@ -104,6 +113,7 @@ impl Expr {
         }
     }
 
+    /// A list of string literals, one per item, in order.
     pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Expr {
         Expr::List(
             items
@@ -113,6 +123,7 @@ impl Expr {
         )
     }
 
+    /// `f arg`, with parentheses added when printed where either needs them.
     pub fn apply(f: Expr, arg: Expr) -> Expr {
         Expr::Apply(Box::new(f), Box::new(arg))
     }

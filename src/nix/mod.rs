@@ -4,9 +4,10 @@
 //! ([`ast`]) and printed with the escaping rules of [`escape`]; fresh files are laid out by
 //! nixfmt (RFC 166, through the `nixfmt_rs` library) so that they are a formatter fixed point.
 //! Existing files are read with rnix, which keeps every byte including comments; [`resolve`]
-//! finds the attribute paths nixgen owns in whatever shape the author wrote them, and [`edit`]
-//! changes them while keeping the author's layout. Everything nixgen writes passes
-//! [`check_syntax`]: rnix (which is lenient) and nixfmt_rs's strict parser must both accept it.
+//! finds the attribute paths nixgen owns in whatever shape the author wrote them, and
+//! [`edit`](crate::edit) changes them while keeping the author's layout. Everything nixgen
+//! writes passes [`check_syntax`]: rnix (which is lenient) and nixfmt_rs's strict parser must
+//! both accept it.
 
 pub mod ast;
 pub mod escape;
@@ -17,7 +18,9 @@ use crate::diag::Position;
 /// A syntax error in Nix text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Where in the text the parser stopped; `None` when the parser did not say.
     pub position: Option<Position>,
+    /// The parser's description of the error, without the position.
     pub message: String,
 }
 
