@@ -555,6 +555,13 @@ pub fn key_of_module(module: &str) -> Option<(&'static KeyDoc, Option<String>)> 
     })
 }
 
+/// The `nixosModules` path key `key` imports for `value` (`("testSuites", "ltp")` ->
+/// `testSuites.ltp`); `None` for a key that imports no module.
+pub fn module_of(key: &str, value: &str) -> Option<String> {
+    let pattern = KEYS.iter().find(|d| d.key == key)?.module?;
+    Some(pattern.replace("{}", value))
+}
+
 /// Every option path the table owns, with its key; `<user>` is replaced by `user` (the account
 /// the description creates), or the path is left out when there is none.
 pub fn owned_options(user: Option<&str>) -> Vec<(&'static str, Owned, Vec<String>)> {

@@ -310,10 +310,6 @@ impl OverlayEntry {
     }
 }
 
-fn module(path: &str) -> Expr {
-    Expr::path_of(&format!("nixos-flake.nixosModules.{path}"))
-}
-
 impl ConfigPlan {
     /// `with pkgs; [ a b ]`
     pub fn packages_expr(&self) -> Expr {
@@ -357,25 +353,26 @@ pub fn plan_for(valid: &ValidHost) -> FlakePlan {
         }
     }
 
-    let mut modules = vec![module(&format!("backends.{}", host.backend.as_str()))];
-    modules.extend(
-        host.profiles
-            .iter()
-            .map(|p| module(&format!("profiles.{}", p.as_str()))),
-    );
+    // Module references, in the key table's order, spelled by its module patterns.
+    let module = |key: &str, value: &str| {
+        let path = crate::keys::module_of(key, value).expect("every module key is in the table");
+        Expr::path_of(&format!("nixos-flake.nixosModules.{path}"))
+    };
+    let mut modules = vec![module("backend", host.backend.as_str())];
+    modules.extend(host.profiles.iter().map(|p| module("profiles", p.as_str())));
     modules.extend(
         host.test_suites
             .iter()
-            .map(|t| module(&format!("testSuites.{}", t.as_str()))),
+            .map(|t| module("testSuites", t.as_str())),
     );
     if host.user.is_some() {
-        modules.push(module("user"));
+        modules.push(module("user", ""));
     }
     if !host.shares.is_empty() {
-        modules.push(module("mounts.shares"));
+        modules.push(module("shares", ""));
     }
     if !host.storage.is_empty() {
-        modules.push(module("mounts.storage"));
+        modules.push(module("storage", ""));
     }
     modules.extend(host.modules.iter().map(|m| Expr::Path(m.clone())));
 
