@@ -44,11 +44,45 @@ pub fn write_target(path: &Path) -> std::io::Result<PathBuf> {
 /// symlink is written through to its target. On failure the file is unchanged and the temporary
 /// file is removed.
 pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
+    write_atomic_if(path, None, content)
+}
+
+/// Like [`write_atomic`], but only when the file still holds `expected` (`Some(None)`: the file
+/// must still be absent): the compare-and-swap that keeps nixgen from overwriting a save made
+/// (by an editor, or a run that does not share its lock) after nixgen read the file. When the
+/// file changed, nothing is written and the error says so.
+pub fn write_atomic_if(
+    path: &Path,
+    expected: Option<Option<&str>>,
+    content: &str,
+) -> crate::diag::Result<()> {
     let fail = |what: &str, e: std::io::Error| {
         Diagnostic::in_file(path, format!("cannot {what}: {e}"))
             .with_help("check the directory's permissions and free space; nothing was changed")
     };
+    if let Ok(ms) = std::env::var("NIXGEN_TEST_PAUSE_BEFORE_WRITE_MS") {
+        // Test hook: widens the window between reading and writing, so the tests can save
+        // the file "in an editor" inside it.
+        if let Ok(ms) = ms.parse::<u64>() {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
     let target = write_target(path).map_err(|e| fail("resolve the symlink", e))?;
+    if let Some(expected) = expected {
+        let now = match fs::read(&target) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(fail("read the file again before writing", e).into()),
+        };
+        if now.as_deref() != expected.map(str::as_bytes) {
+            return Err(Diagnostic::in_file(
+                path,
+                "the file changed on disk after nixgen read it; nothing was written",
+            )
+            .with_help("another program (an editor, another nixgen) saved it meanwhile: run the command again")
+            .into());
+        }
+    }
     let dir = dir_of(&target);
     fs::create_dir_all(&dir).map_err(|e| fail("create the directory", e))?;
     let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
@@ -76,6 +110,38 @@ pub fn write_atomic(path: &Path, content: &str) -> crate::diag::Result<()> {
         fail("write the file", e)
     })?;
     Ok(())
+}
+
+/// An exclusive lock on a directory, held while a command reads, works out and writes the
+/// files in it: two nixgen runs on one flake take turns instead of losing one's edit. The
+/// lock is `flock(2)` on the directory itself (no lock file left behind), released when the
+/// guard is dropped or the process ends, so a killed run never leaves a stale lock.
+#[derive(Debug)]
+pub struct DirLock {
+    _dir: File,
+}
+
+/// Locks the directory `path` is in (or, when that does not exist yet, its nearest existing
+/// ancestor), waiting for another holder to finish.
+pub fn lock_dir_of(path: &Path) -> crate::diag::Result<DirLock> {
+    let target = write_target(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut dir = dir_of(&target);
+    while !dir.is_dir() {
+        match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => dir = p.to_path_buf(),
+            _ => {
+                dir = PathBuf::from(".");
+                break;
+            }
+        }
+    }
+    let fail = |e: std::io::Error| {
+        Diagnostic::in_file(path, format!("cannot lock {}: {e}", dir.display()))
+            .with_help("check the directory's permissions; nothing was written")
+    };
+    let file = File::open(&dir).map_err(fail)?;
+    file.lock().map_err(fail)?;
+    Ok(DirLock { _dir: file })
 }
 
 /// Creates a new, uniquely named hidden file beside the target.

@@ -181,3 +181,75 @@ fn file_permissions_are_kept() {
         assert_eq!(after, mode, "generate keeps mode {mode:o}");
     }
 }
+
+/// A minimal flake with one configuration and an overlay list, for the concurrency trials.
+const SMALL_FLAKE: &str = "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  \
+inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }@inputs: {\n    \
+nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      \
+modules = [\n        nixos-flake.nixosModules.backends.imageless\n        \
+{ nixpkgs.overlays = [ nixos-flake.overlays.default ]; }\n      ];\n    };\n  };\n}\n";
+
+#[test]
+fn concurrent_overlay_adds_keep_both_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flake = tmp.path().join("flake.nix");
+    for trial in 0..20 {
+        std::fs::write(&flake, SMALL_FLAKE).unwrap();
+        let spawn = |pkg: &str| {
+            nixgen(tmp.path())
+                .args(["overlay", "add", pkg, "--src", &format!("/srv/{pkg}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn("fio"), spawn("kmod"));
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "trial {trial}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let text = std::fs::read_to_string(&flake).unwrap();
+        assert!(
+            text.contains("fio-src = {") && text.contains("kmod-src = {"),
+            "trial {trial}: an edit was lost:\n{text}"
+        );
+        assert!(
+            text.contains("fio = prev.fio") && text.contains("kmod = prev.kmod"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_save_between_read_and_write_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flake = tmp.path().join("flake.nix");
+    std::fs::write(&flake, SMALL_FLAKE).unwrap();
+    let child = nixgen(tmp.path())
+        .args(["overlay", "add", "fio", "--src", "/srv/fio"])
+        .env("NIXGEN_TEST_PAUSE_BEFORE_WRITE_MS", "700")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // An editor saves without taking nixgen's lock.
+    let saved = format!("{SMALL_FLAKE}# saved in an editor\n");
+    std::fs::write(&flake, &saved).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("changed on disk after nixgen read it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&flake).unwrap(),
+        saved,
+        "the save survives"
+    );
+}

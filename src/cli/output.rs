@@ -82,7 +82,7 @@ impl Reporter {
             ));
             return Ok(outcome);
         }
-        fsio::write_atomic(path, new)?;
+        fsio::write_atomic_if(path, Some(old), new)?;
         report.say(&format!("{verb} {shown}"));
         if outcome == FileOutcome::Created {
             self.created.push(path.to_path_buf());

@@ -63,6 +63,8 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         return Ok(Status::Success);
     }
     report.diagnostics(&load::missing_modules(&doc, &host, &dir_of(&out)));
+    // Held from reading the flake to writing it: a concurrent nixgen waits its turn.
+    let _lock = crate::fsio::lock_dir_of(&out)?;
     let existing = read_existing(&out)?;
     let done = flake_text(
         &out,

@@ -89,6 +89,7 @@ pub fn run(args: InitArgs, report: &mut Report) -> Result<Status> {
     let mut reporter = Reporter::new(args.write, !args.no_git);
     // Compare with what is there (with --force, --dry-run or --check the files may exist), so
     // an identical rerun is up to date rather than "created" or "out of date (missing)".
+    let _lock = crate::fsio::lock_dir_of(&yaml_path)?;
     let old_yaml = crate::cli::output::read_existing(&yaml_path)?;
     let old_flake = crate::cli::output::read_existing(&flake_path)?;
     reporter.file(report, &yaml_path, old_yaml.as_deref(), &yaml_text)?;

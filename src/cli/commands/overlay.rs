@@ -159,6 +159,8 @@ fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
         args.clear_patches,
     );
     let path = &args.target.flake;
+    // Held from reading the flake to writing it: a concurrent nixgen waits its turn.
+    let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
     let new = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
     let mut reporter = Reporter::new(args.write, false);
@@ -168,6 +170,7 @@ fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
 
 fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
     let path = &args.target.flake;
+    let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
     let new = overlay::remove(path, &text, args.target.config.as_deref(), &args.package)?;
     if new == text {
