@@ -12,7 +12,7 @@
 //! accepts only what Nix accepts) and refuses output that does not parse.
 
 use rnix::ast;
-use rnix::{SyntaxKind, SyntaxNode, TextRange};
+use rnix::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::nix::ast::Expr;
@@ -24,6 +24,9 @@ const WIDTH: usize = 100;
 /// Collects edits to one source text.
 pub struct Editor<'a> {
     source: &'a str,
+    /// The source's syntax tree, when the caller kept it: the output is then checked
+    /// container by container instead of whole (see [`Editor::finish_checked`]).
+    tree: Option<SyntaxNode>,
     edits: Vec<(usize, usize, String)>,
     unit: String,
     /// Inline lists and sets being expanded onto several lines; several insertions into one
@@ -78,6 +81,7 @@ impl<'a> Editor<'a> {
     pub fn new(source: &'a str) -> Self {
         Editor {
             source,
+            tree: None,
             edits: Vec::new(),
             unit: detect_indent_unit(source),
             expansions: Vec::new(),
@@ -86,6 +90,14 @@ impl<'a> Editor<'a> {
 
     /// The text being edited, as it was before any edit: edits only take effect in
     /// [`Editor::finish`], and offsets always refer to this text.
+    /// Keeps the source's syntax tree (`root`), so that the output can be checked where it
+    /// changed.
+    pub fn with_tree(mut self, root: SyntaxNode) -> Self {
+        self.tree = Some(root);
+        self
+    }
+
+    /// The text being edited.
     pub fn source(&self) -> &'a str {
         self.source
     }
@@ -602,7 +614,50 @@ impl<'a> Editor<'a> {
     /// Applies every edit (from the end of the file) and checks that the result parses with
     /// the strict parser. Overlapping edits are an internal error, reported as a
     /// [`SyntaxError`] without a position.
-    pub fn finish(mut self) -> Result<String, SyntaxError> {
+    pub fn finish(self) -> Result<String, SyntaxError> {
+        let (out, _) = self.apply()?;
+        nix::check_output(&out)?;
+        Ok(out)
+    }
+
+    /// Applies the edits and checks the result as Nix's parser would. A small file's output is
+    /// checked whole. A large one, whose tree was kept, is checked as its input plus what the
+    /// edits changed: the input piece by piece ([`nix::check_strict_chunked`], bounded
+    /// memory), then each container an edit touched, on its own ([`nix::check_container`]).
+    /// An invalid input is reported as [`Checked::InvalidInput`], an invalid output as
+    /// [`Checked::InvalidOutput`].
+    pub fn finish_checked(self) -> Checked {
+        let source = self.source;
+        let tree = self.tree.clone();
+        let (out, edits) = match self.apply() {
+            Ok(x) => x,
+            Err(e) => return Checked::InvalidOutput(e),
+        };
+        let whole = |out: String| match nix::check_output(&out) {
+            Ok(()) => Checked::Ok(out),
+            Err(e) => match nix::check_strict(source) {
+                Err(i) => Checked::InvalidInput(i),
+                Ok(()) => Checked::InvalidOutput(e),
+            },
+        };
+        let tree = match tree {
+            Some(t) if source.len() >= LARGE_FILE_BYTES => t,
+            _ => return whole(out),
+        };
+        if let Err(e) = nix::check_strict_chunked(&tree, source) {
+            return Checked::InvalidInput(e);
+        }
+        match check_changed_containers(&tree, &edits) {
+            Some(Ok(())) => Checked::Ok(out),
+            Some(Err(e)) => Checked::InvalidOutput(e),
+            // An edit at the top of the file: check it whole.
+            None => whole(out),
+        }
+    }
+
+    /// The output text, and the edits that made it (start, end, replacement; in the
+    /// source's offsets).
+    fn apply(mut self) -> Result<(String, Vec<ByteEdit>), SyntaxError> {
         for e in std::mem::take(&mut self.expansions) {
             let text = e.text();
             self.replace(e.range, text);
@@ -628,9 +683,162 @@ impl<'a> Editor<'a> {
             out.replace_range(*start..*end, text);
             limit = *start;
         }
-        nix::check_output(&out)?;
-        Ok(out)
+        let applied = edits.into_iter().map(|(s, e, _, t)| (s, e, t)).collect();
+        Ok((out, applied))
     }
+}
+
+/// A byte edit of the source: `(start, end, replacement)`.
+type ByteEdit = (usize, usize, String);
+
+/// From this size on, a file's output is checked as its input plus the edited containers.
+const LARGE_FILE_BYTES: usize = 64 * 1024;
+
+/// The outcome of [`Editor::finish_checked`].
+#[derive(Debug)]
+pub enum Checked {
+    /// The output, checked.
+    Ok(String),
+    /// The input itself does not pass the strict parser.
+    InvalidInput(SyntaxError),
+    /// The edited output does not parse (an internal error).
+    InvalidOutput(SyntaxError),
+}
+
+/// Syntax kinds that open and close with their own delimiters: one term wherever they stand.
+fn is_self_delimited(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::NODE_ATTR_SET
+            | SyntaxKind::NODE_LIST
+            | SyntaxKind::NODE_PAREN
+            | SyntaxKind::NODE_PATTERN
+    )
+}
+
+/// Largest container checked whole when an edit changed it; in a larger one only the members
+/// an edit touched (or the members an edit inserted) are checked.
+const CONTAINER_BYTES: usize = 16 * 1024;
+
+/// What an edit changed, as a piece that can be checked on its own.
+#[derive(Clone, PartialEq, Eq)]
+enum Unit {
+    /// A small self-delimited container, checked whole with the edits inside it.
+    Container(TextRange, SyntaxKind),
+    /// One member of a large list or set, checked as `[ m ]` / `{ m }` with its edits.
+    Member(TextRange, SyntaxKind),
+    /// Text inserted or replaced between the members of a large list or set: checked alone,
+    /// as members.
+    Between(usize, SyntaxKind),
+}
+
+/// Checks what the edits changed, each piece on its own (the input itself passed the strict
+/// check): the smallest self-delimited container holding an edit when it is small, else the
+/// member of it the edit is inside, else the members the edit wrote. `None` when an edit is
+/// not inside any self-delimited container, so the caller checks the whole output.
+fn check_changed_containers(
+    root: &SyntaxNode,
+    edits: &[ByteEdit],
+) -> Option<Result<(), SyntaxError>> {
+    let mut units: Vec<Unit> = Vec::new();
+    for (index, (start, end, _)) in edits.iter().enumerate() {
+        let range = TextRange::new((*start as u32).into(), (*end as u32).into());
+        let covering = match root.covering_element(range) {
+            rowan::NodeOrToken::Node(n) => n,
+            rowan::NodeOrToken::Token(t) => t.parent()?,
+        };
+        let container = covering.ancestors().find(|n| {
+            let r = n.text_range();
+            is_self_delimited(n.kind())
+                && ((r.start() < range.start() && range.end() < r.end()) || r == range)
+        })?;
+        let unit = if usize::from(container.text_range().len()) <= CONTAINER_BYTES
+            || container.text_range() == range
+            || !matches!(
+                container.kind(),
+                SyntaxKind::NODE_ATTR_SET | SyntaxKind::NODE_LIST
+            ) {
+            Unit::Container(container.text_range(), container.kind())
+        } else {
+            let members: Vec<SyntaxNode> = container
+                .children()
+                .filter(|m| is_member(&container, m))
+                .collect();
+            let inside = |offset: TextSize, m: &SyntaxNode| {
+                m.text_range().start() < offset && offset < m.text_range().end()
+            };
+            match members
+                .iter()
+                .find(|m| m.text_range().contains_range(range))
+            {
+                Some(m) => Unit::Member(m.text_range(), container.kind()),
+                None if members
+                    .iter()
+                    .any(|m| inside(range.start(), m) || inside(range.end(), m)) =>
+                {
+                    Unit::Container(container.text_range(), container.kind())
+                }
+                None => Unit::Between(index, container.kind()),
+            }
+        };
+        if !units.contains(&unit) {
+            units.push(unit);
+        }
+    }
+    // A unit inside another unit's range is checked as part of it.
+    let range_of = |u: &Unit| match u {
+        Unit::Container(r, _) | Unit::Member(r, _) => Some(*r),
+        Unit::Between(..) => None,
+    };
+    let outer: Vec<&Unit> = units
+        .iter()
+        .filter(|u| {
+            let Some(r) = range_of(u) else { return true };
+            !units
+                .iter()
+                .any(|o| o != *u && range_of(o).is_some_and(|or| or != r && or.contains_range(r)))
+        })
+        .collect();
+    let total: usize = outer
+        .iter()
+        .filter_map(|u| range_of(u))
+        .map(|r| usize::from(r.len()))
+        .sum();
+    if total * 2 > usize::from(root.text_range().len()) {
+        return None;
+    }
+    let with_edits = |r: TextRange| {
+        let (cs, ce) = (usize::from(r.start()), usize::from(r.end()));
+        // Edits are listed from the end of the file, so offsets before them stay valid.
+        let mut text = root.text().slice(r).to_string();
+        for (start, end, new) in edits {
+            if *start >= cs && *end <= ce {
+                text.replace_range(start - cs..end - cs, new);
+            }
+        }
+        text
+    };
+    let wrap = |kind: SyntaxKind, body: &str| match kind {
+        SyntaxKind::NODE_LIST => (format!("[ {body} ]"), SyntaxKind::NODE_LIST),
+        _ => (format!("{{ {body} }}"), SyntaxKind::NODE_ATTR_SET),
+    };
+    for unit in outer {
+        let (text, kind) = match unit {
+            Unit::Container(r, kind) => {
+                let mut text = with_edits(*r);
+                if *kind == SyntaxKind::NODE_PATTERN {
+                    text.push_str(": null");
+                }
+                (text, *kind)
+            }
+            Unit::Member(r, kind) => wrap(*kind, &with_edits(*r)),
+            Unit::Between(index, kind) => wrap(*kind, &edits[*index].2),
+        };
+        if let Err(e) = nix::check_container(&text, kind) {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok(()))
 }
 
 /// True for the nodes that are a container's members: list elements, or bindings and
@@ -826,5 +1034,51 @@ mod tests {
         );
         assert_eq!(detect_indent_unit("{\n\ta = 1;\n}\n"), "\t");
         assert_eq!(detect_indent_unit("{ a = 1; }"), "  ");
+    }
+}
+
+#[cfg(test)]
+mod container_checks {
+    use super::*;
+    use rowan::ast::AstNode;
+
+    /// A list too large to be checked whole, and the tree of the file holding it.
+    fn large_list() -> (String, SyntaxNode) {
+        let mut text = String::from("{\n  xs = [\n");
+        for i in 0..3000 {
+            text.push_str(&format!("    (f {i}) # item {i}\n"));
+        }
+        text.push_str("  ];\n}\n");
+        let root = rnix::Root::parse(&text).tree().syntax().clone();
+        (text, root)
+    }
+
+    #[test]
+    fn edits_in_a_large_container_are_checked_where_they_are() {
+        let (text, root) = large_list();
+        let after_item = text.find("(f 10)").unwrap() + "(f 10)".len();
+        // Inserted between members: checked as list elements.
+        let good = vec![(after_item, after_item, "\n    (g 1)".to_owned())];
+        assert_eq!(check_changed_containers(&root, &good), Some(Ok(())));
+        let bad = vec![(after_item, after_item, "\n    g: 1".to_owned())];
+        assert!(matches!(
+            check_changed_containers(&root, &bad),
+            Some(Err(_))
+        ));
+        // Inside one member: that member is checked.
+        let inside = text.find("(f 20)").unwrap() + 1;
+        let bad = vec![(inside, inside + 1, "f =".to_owned())];
+        assert!(matches!(
+            check_changed_containers(&root, &bad),
+            Some(Err(_))
+        ));
+        let good = vec![(inside, inside + 1, "g".to_owned())];
+        assert_eq!(check_changed_containers(&root, &good), Some(Ok(())));
+        // Several edits meet in one large container.
+        let both = vec![
+            (inside, inside + 1, "g".to_owned()),
+            (after_item, after_item, "\n    (g 1)".to_owned()),
+        ];
+        assert_eq!(check_changed_containers(&root, &both), Some(Ok(())));
     }
 }

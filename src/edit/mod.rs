@@ -18,36 +18,39 @@ use std::path::Path;
 use crate::diag::{Diagnostic, Result};
 use editor::Editor;
 
-/// Applies an edit planned on a file read with [`flake::Flake::parse_for_edit`], and checks
-/// the result with the strict parser. The file itself was only read leniently, so whenever
-/// the outcome is not a clean edit (planning refused it, the result fails the check, or there
-/// is nothing to change) the input gets the strict check too: a file that does not parse is
-/// refused with its own error, never edited or called up to date.
-pub fn finish(planned: Result<Editor>, path: &Path, input: &str) -> Result<String> {
-    let input_error = || {
-        crate::nix::check_strict(input)
-            .err()
-            .map(|e| flake::syntax_diagnostic(path, input, &e))
-    };
-    let ed = match planned {
+/// Plans an edit of `input` with `plan` and applies it, checked as Nix's parser would check
+/// it (see [`editor::Editor::finish_checked`]). A file that does not pass the strict parser is
+/// refused with its own error whatever the outcome (planning refused, nothing to change, or
+/// an edit), never edited or called up to date.
+pub fn finish<'t>(
+    plan: impl FnOnce() -> Result<Editor<'t>>,
+    path: &Path,
+    input: &'t str,
+) -> Result<String> {
+    let input_diag = |e: &crate::nix::SyntaxError| flake::syntax_diagnostic(path, input, e);
+    let ed = match plan() {
         Ok(ed) => ed,
-        Err(failure) => return Err(input_error().map_or(failure, Into::into)),
+        Err(failure) => {
+            return Err(match crate::nix::check_strict(input) {
+                Err(e) => input_diag(&e).into(),
+                Ok(()) => failure,
+            })
+        }
     };
     if ed.is_empty() {
-        return match input_error() {
-            Some(d) => Err(d.into()),
-            None => Ok(input.to_owned()),
+        return match crate::nix::check_strict(input) {
+            Err(e) => Err(input_diag(&e).into()),
+            Ok(()) => Ok(input.to_owned()),
         };
     }
-    ed.finish().map_err(|e| {
-        input_error()
-            .unwrap_or_else(|| {
-                Diagnostic::in_file(
-                    path,
-                    format!("internal error: the edit would not parse ({e}); nothing was written"),
-                )
-                .with_help("please report this with the file")
-            })
-            .into()
-    })
+    match ed.finish_checked() {
+        editor::Checked::Ok(out) => Ok(out),
+        editor::Checked::InvalidInput(e) => Err(input_diag(&e).into()),
+        editor::Checked::InvalidOutput(e) => Err(Diagnostic::in_file(
+            path,
+            format!("internal error: the edit would not parse ({e}); nothing was written"),
+        )
+        .with_help("please report this with the file")
+        .into()),
+    }
 }

@@ -41,7 +41,7 @@ pub fn add(
 ) -> Result<String> {
     // The edits are planned while the syntax tree lives; it is freed before the output is
     // parsed, so that parse reuses its memory (on a large flake, page faults dominate).
-    super::finish(plan_add(path, text, config, request), path, text)
+    super::finish(|| plan_add(path, text, config, request), path, text)
 }
 
 fn plan_add<'t>(
@@ -57,7 +57,7 @@ fn plan_add<'t>(
             .with_help("run `overlay add --src` on the flake (--flake FILE), or use --github / --git here")
             .into());
     }
-    let mut ed = Editor::new(text);
+    let mut ed = Editor::new(text).with_tree(flake.root.syntax().clone());
     let mut scope = OverlayScope::default();
     if let Some(input) = &request.input {
         ensure_input(&flake, &mut ed, input, false)?;
@@ -465,9 +465,14 @@ pub fn reach_input(flake: &Flake, ed: &mut Editor, name: &str) -> Result<Option<
 /// Removes `package`'s overlay entry, and its input when nothing else uses it.
 pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> Result<String> {
     // As in `add`: the tree is freed before the output is parsed.
-    let planned =
-        plan_remove(path, text, config, package).map(|ed| ed.unwrap_or_else(|| Editor::new(text)));
-    super::finish(planned, path, text)
+    super::finish(
+        || {
+            plan_remove(path, text, config, package)
+                .map(|ed| ed.unwrap_or_else(|| Editor::new(text)))
+        },
+        path,
+        text,
+    )
 }
 
 fn plan_remove<'t>(
@@ -490,7 +495,7 @@ fn plan_remove<'t>(
         return Ok(None);
     };
     let target = &target;
-    let mut ed = Editor::new(text);
+    let mut ed = Editor::new(text).with_tree(flake.root.syntax().clone());
     let removed = remove_binding(&mut ed, module, overlays, list, target);
     if let EntrySource::Input { input, .. } = &target.source {
         remove_unused_input(&flake, &mut ed, input, std::slice::from_ref(&removed))?;

@@ -53,11 +53,16 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
     // The edits are planned while the syntax tree lives; it is freed before the output is
     // parsed, so that parse reuses its memory.
     let mut stale = Vec::new();
-    let planned = plan_edits(path, old, plan, prune).map(|(ed, s)| {
-        stale = s;
-        ed
-    });
-    let text = super::finish(planned, path, old)?;
+    let text = super::finish(
+        || {
+            plan_edits(path, old, plan, prune).map(|(ed, s)| {
+                stale = s;
+                ed
+            })
+        },
+        path,
+        old,
+    )?;
     Ok(Reconciled {
         text,
         stale,
@@ -83,7 +88,7 @@ fn plan_edits<'t>(
     let cp = &plan.configurations[0];
     let mut run = Run {
         flake: &flake,
-        ed: Editor::new(old),
+        ed: Editor::new(old).with_tree(flake.root.syntax().clone()),
         prune,
         stale: Vec::new(),
         stale_overlays: Vec::new(),
