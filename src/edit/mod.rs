@@ -1,13 +1,15 @@
 //! Editing existing flakes through the syntax tree.
 //!
 //! [`editor`] is the single place where source text changes (layout decided there);
-//! [`flake`] locates what a configuration flake is made of; [`overlay`] implements
-//! `overlay add|remove|list`; [`mod@reconcile`] is `generate` over an existing flake. Every edit
+//! [`flake`] locates what a configuration flake is made of; [`inputs`] declares, reaches and
+//! retires flake inputs; [`overlay`] implements `overlay add|remove|list`; [`mod@reconcile`] is
+//! `generate` over an existing flake; [`insert_setting`] and [`finish`] serve them all. Every edit
 //! keeps comments and code nixgen does not own byte for byte, and nothing is returned that
 //! does not parse.
 
 pub mod editor;
 pub mod flake;
+pub mod inputs;
 pub mod overlay;
 pub mod reconcile;
 
@@ -16,7 +18,12 @@ pub use reconcile::{reconcile, Reconciled};
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Result};
+use crate::nix::ast::Expr;
+use crate::nix::resolve::{lookup, Lookup};
 use editor::Editor;
+use flake::Flake;
+use rnix::ast;
+use rowan::ast::AstNode;
 
 /// Plans an edit of `input` with `plan` and applies it, checked as Nix's parser would check
 /// it (see [`editor::Editor::finish_checked`]). A file that does not pass the strict parser is
@@ -52,5 +59,25 @@ pub fn finish<'t>(
         )
         .with_help("please report this with the file")
         .into()),
+    }
+}
+
+/// Inserts `path = value;` into `set` where the path is missing (following nested sets the
+/// path already has).
+pub fn insert_setting(
+    flake: &Flake,
+    ed: &mut Editor,
+    set: &ast::AttrSet,
+    path: &[&str],
+    value: &Expr,
+) -> Result<()> {
+    match lookup(set, path) {
+        Lookup::Missing { set, depth, anchor } => {
+            let keys: Vec<String> = path[depth..].iter().map(|s| (*s).to_owned()).collect();
+            ed.insert_binding(&set, anchor.as_ref().map(|a| a.syntax()), &keys, value);
+            Ok(())
+        }
+        l @ Lookup::Opaque { .. } => Err(flake.refuse(&l, &format!("`{}`", path.join("."))).into()),
+        _ => Ok(()),
     }
 }

@@ -18,7 +18,8 @@ use rowan::ast::AstNode;
 
 use super::editor::Editor;
 use super::flake::{unwrap_parens, Config, Flake, InlineModule};
-use super::overlay::{ensure_input, insert_setting, reach_input, unused_input};
+use super::inputs::{ensure_input, reach_input, unused_input};
+use super::insert_setting;
 use crate::diag::{Diagnostic, Result};
 use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
 use crate::keys::Owned;

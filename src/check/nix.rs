@@ -1,0 +1,194 @@
+//! Finding `nix` and running it: one evaluation, its stderr tidied (the lock-file report
+//! dropped, the inputs it re-locked remembered).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::diag::{Diagnostic, Result};
+use crate::nix::escape;
+
+/// The attribute evaluated for each configuration, below `nixosConfigurations.<name>`.
+pub const TOPLEVEL: &str = "config.system.build.toplevel.drvPath";
+
+/// What `nixgen check` says when Nix is missing.
+pub fn nix_missing() -> Diagnostic {
+    Diagnostic::error("nixgen check needs Nix, and `nix` is not on PATH").with_help(
+        "install Nix 2.8 or later (Debian: `apt-get install nix-bin`) and run the check again",
+    )
+}
+
+/// The executable `nix` in a PATH-like list of directories. Looked up here, not left to the
+/// OS, so that a missing Nix gets a plain message instead of an I/O error.
+pub fn find_nix(path_var: Option<&OsStr>) -> Option<PathBuf> {
+    std::env::split_paths(path_var?)
+        .map(|dir| dir.join("nix"))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// What one Nix run printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NixRun {
+    /// Whether `nix` exited with status 0.
+    pub success: bool,
+    /// Nix's stdout, lossily decoded: the `--json` value on success.
+    pub stdout: String,
+    /// Nix's stderr without the lock-file report that `--no-write-lock-file` causes.
+    pub stderr: String,
+    /// Inputs whose lock entry Nix had to update (the `• Updated input 'x'` lines).
+    pub updated_inputs: Vec<String>,
+}
+
+/// Drops the "not writing modified lock file" block (it only restates what the check
+/// deliberately does) and remembers which inputs it says were updated.
+pub fn tidy_stderr(stderr: &str) -> (String, Vec<String>) {
+    let mut kept = Vec::new();
+    let mut updated = Vec::new();
+    let mut in_block = false;
+    for line in stderr.lines() {
+        if line.starts_with("warning: not writing modified lock file") {
+            in_block = true;
+            continue;
+        }
+        if in_block && (line.starts_with("• ") || line.starts_with("  ")) {
+            if let Some(rest) = line.strip_prefix("• Updated input '") {
+                if let Some(name) = rest.split('\'').next() {
+                    updated.push(name.to_owned());
+                }
+            }
+            continue;
+        }
+        in_block = false;
+        kept.push(line);
+    }
+    let mut text = kept.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    (text, updated)
+}
+
+/// How to run Nix on one flake.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    /// The `nix` executable to run, as [`find_nix`] found it.
+    pub nix: PathBuf,
+    /// The flake to evaluate, as [`flake_url`](super::flake_url) writes it (`path:<absolute dir>`).
+    pub flake_url: String,
+    /// `--override-input INPUT URL` pairs, passed as they are.
+    pub overrides: Vec<(String, String)>,
+    /// `path:` inputs of the lock, refreshed with `--update-input`.
+    pub refresh: Vec<String>,
+}
+
+impl Evaluator {
+    /// The arguments after `nix`, for `nix eval --json <flake>#<attr> [--apply <apply>]`.
+    pub fn args(&self, attr: &str, apply: Option<&str>) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "eval",
+            "--json",
+            "--offline",
+            "--no-write-lock-file",
+            "--option",
+            "eval-cache",
+            "false",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for input in &self.refresh {
+            args.extend(["--update-input".to_owned(), input.clone()]);
+        }
+        for (input, url) in &self.overrides {
+            args.extend(["--override-input".to_owned(), input.clone(), url.clone()]);
+        }
+        if let Some(apply) = apply {
+            args.extend(["--apply".to_owned(), apply.to_owned()]);
+        }
+        args.push(format!("{}#{attr}", self.flake_url));
+        args
+    }
+
+    /// Runs `nix eval`; only failing to start Nix at all is an error here, Nix's own
+    /// failures are a [`NixRun`] with `success == false`.
+    pub fn eval(&self, attr: &str, apply: Option<&str>) -> Result<NixRun> {
+        let output = Command::new(&self.nix)
+            .args(self.args(attr, apply))
+            .output()
+            .map_err(|e| {
+                Diagnostic::error(format!("cannot run {}: {e}", self.nix.display()))
+                    .with_help("check the Nix installation (`nix --version`)")
+            })?;
+        let (stderr, updated_inputs) = tidy_stderr(&String::from_utf8_lossy(&output.stderr));
+        Ok(NixRun {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+            updated_inputs,
+        })
+    }
+
+    /// The names of `nixosConfigurations`, or Nix's failure.
+    pub fn configurations(&self) -> Result<std::result::Result<(Vec<String>, NixRun), NixRun>> {
+        let run = self.eval("nixosConfigurations", Some("builtins.attrNames"))?;
+        if !run.success {
+            return Ok(Err(run));
+        }
+        match serde_json::from_str::<Vec<String>>(run.stdout.trim()) {
+            Ok(names) => Ok(Ok((names, run))),
+            Err(e) => Err(Diagnostic::error(format!(
+                "Nix printed something other than a list of names ({e}): {}",
+                run.stdout.trim()
+            ))
+            .into()),
+        }
+    }
+
+    /// The toplevel drvPath of configuration `name`, or Nix's failure. The name goes through
+    /// `--apply` as a Nix string, so names with dots or quotes need no attribute-path quoting.
+    pub fn toplevel(&self, name: &str) -> Result<std::result::Result<(String, NixRun), NixRun>> {
+        let apply = format!(
+            "cs: (builtins.getAttr {} cs).{TOPLEVEL}",
+            escape::string(name)
+        );
+        let run = self.eval("nixosConfigurations", Some(&apply))?;
+        if !run.success {
+            return Ok(Err(run));
+        }
+        match serde_json::from_str::<String>(run.stdout.trim()) {
+            Ok(drv) => Ok(Ok((drv, run))),
+            Err(e) => Err(Diagnostic::error(format!(
+                "Nix printed something other than a store path ({e}): {}",
+                run.stdout.trim()
+            ))
+            .into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_file_report_is_dropped_and_updates_remembered() {
+        let stderr = "warning: not writing modified lock file of flake 'path:/x':\n• Updated input 'fio-src':\n    'path:/a' (2026)\n  → 'path:/a' (2026)\n• Added input 'nixpkgs':\n    follows 'nixos-flake/nixpkgs'\nerror: boom\n";
+        let (text, updated) = tidy_stderr(stderr);
+        assert_eq!(text, "error: boom\n");
+        assert_eq!(updated, vec!["fio-src"]);
+    }
+}
