@@ -532,3 +532,59 @@ mod tests {
         );
     }
 }
+
+/// What git says about a flake's directory: Nix evaluates a flake in a git work tree from the
+/// files git tracks (intent-to-add included), so this is what `nix build .#...` sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlakeTree {
+    /// The top of the work tree.
+    pub top: PathBuf,
+    /// The flake's directory, relative to `top` (empty at the top).
+    pub dir: PathBuf,
+    /// Files under the flake's directory that git neither tracks nor ignores, relative to
+    /// `top`: invisible to `nix build`.
+    pub untracked: Vec<PathBuf>,
+}
+
+impl FlakeTree {
+    /// The `git add` that makes `file` (relative to the top) visible to Nix.
+    pub fn add_command(&self, files: &[PathBuf]) -> String {
+        let files: Vec<String> = files
+            .iter()
+            .map(|f| shell_quote(&f.display().to_string()))
+            .collect();
+        format!(
+            "git -C {} add --intent-to-add {}",
+            shell_quote(&self.top.display().to_string()),
+            files.join(" ")
+        )
+    }
+}
+
+/// The work tree holding the (absolute, canonical) directory `dir`, and what in it git does
+/// not track; `None` outside any work tree.
+pub fn flake_tree(dir: &Path) -> Option<FlakeTree> {
+    let top = WorkTrees::default().top(dir)?;
+    let top = top.canonicalize().unwrap_or(top);
+    let rel = dir.strip_prefix(&top).ok()?.to_path_buf();
+    let spec = if rel.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        rel.clone()
+    };
+    let out = git_on(
+        &top,
+        &["ls-files", "--others", "--exclude-standard", "--full-name"],
+        &[spec],
+    )?;
+    let untracked = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    Some(FlakeTree {
+        top,
+        dir: rel,
+        untracked,
+    })
+}

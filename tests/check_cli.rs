@@ -239,10 +239,7 @@ fn missing_local_source_maps_to_src() {
         ),
         (yaml_line(dir, "src: /"), 5),
     );
-    assert!(
-        stderr.contains("nixgen check: the flake does not evaluate"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("does not evaluate"), "{stderr}");
 }
 
 #[test]
@@ -341,7 +338,7 @@ fn a_stale_lock_file_does_not_hide_a_changed_source() {
         format!("ok      nixosConfigurations.devel  {fresh}\n")
     );
     assert!(
-        stderr.contains("note: flake.lock pins an older copy of `fio-src`"),
+        stderr.contains("flake.lock pins an older copy of `fio-src`"),
         "{stderr}"
     );
     assert_eq!(
@@ -369,4 +366,123 @@ fn a_directory_nix_cannot_address_is_refused_plainly() {
         stderr.contains("cannot open the flake directory"),
         "{stderr}"
     );
+}
+
+// --- fleets, jobs, JSON, and what `nix build` sees in git -----------------------------------
+
+#[test]
+fn a_directory_of_configurations_is_checked_in_parallel_with_a_summary() {
+    let fleet = generate_example("fleet.yaml");
+    let root = fleet.tmp.path();
+    // Break one configuration.
+    edit_flake(
+        fleet.dir("minimal"),
+        "nixos-flake.nixosModules.backends",
+        "nixos-flake.nixosModules.backendz",
+    );
+    let (code, stdout, stderr) = check_in(root, "configurations", &["--jobs", "2"], false);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    for c in &fleet.configs {
+        let wanted = if c.name == "minimal" { "FAILED" } else { "ok" };
+        assert!(
+            stdout.lines().any(|l| l.starts_with(wanted)
+                && l.contains(&format!("nixosConfigurations.{} ", c.name))),
+            "{} should be {wanted}:\n{stdout}",
+            c.name
+        );
+    }
+    let n = fleet.configs.len();
+    assert!(
+        stderr.contains(&format!(
+            "nixgen check: 1 of {n} configurations failed to evaluate"
+        )),
+        "{stderr}"
+    );
+    // The same as JSON.
+    let (code, stdout, _) = check_in(root, "configurations", &["--json", "-j", "3"], false);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(v["evaluated"], n);
+    assert_eq!(v["failed"], 1);
+    let rows = v["configurations"].as_array().unwrap();
+    let minimal = rows
+        .iter()
+        .find(|r| r["configuration"] == "minimal")
+        .unwrap();
+    assert_eq!(minimal["ok"], false);
+    assert!(minimal["nixError"].as_str().unwrap().contains("backendz"));
+    assert!(rows
+        .iter()
+        .filter(|r| r["ok"] == true)
+        .all(|r| r["drvPath"].as_str().unwrap().ends_with(".drv")));
+    // A fleet file names its configurations under --root.
+    let fleet_file = root.join("fleet.yaml");
+    std::fs::copy(nix::examples_dir().join("fleet.yaml"), &fleet_file).unwrap();
+    let (code, stdout, _) = check_in(root, "fleet.yaml", &["--root", "configurations"], false);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok")).count(),
+        n - 1,
+        "{stdout}"
+    );
+}
+
+/// `git init` + `git add` of `files` in `dir`.
+fn git_add(dir: &Path, files: &[&str]) {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    if !dir.join(".git").exists() {
+        git(&["init", "-q"]);
+    }
+    let mut args = vec!["add"];
+    args.extend_from_slice(files);
+    git(&args);
+}
+
+#[test]
+fn in_a_git_work_tree_check_sees_what_nix_build_sees() {
+    let g = devel();
+    let dir = g.dir("devel");
+    std::fs::write(
+        dir.join("extra.nix"),
+        "{ networking.firewall.enable = false; }\n",
+    )
+    .unwrap();
+    edit_flake(dir, "modules = [", "modules = [\n          ./extra.nix");
+    // flake.nix untracked: refused, with the git add that fixes it.
+    git_add(dir, &["host.yaml"]);
+    let (code, _, stderr) = check(&g, "devel", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("flake.nix is not tracked by git"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("add --intent-to-add"), "{stderr}");
+    // flake.nix tracked, extra.nix not: Nix fails as `nix build` would, and the file is named.
+    git_add(dir, &["flake.nix"]);
+    let (code, _, stderr) = check(&g, "devel", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("extra.nix is not tracked by git"),
+        "{stderr}"
+    );
+    // --path evaluates the directory as it is.
+    let (code, stdout, stderr) = check(&g, "devel", &["--path"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("ok"), "{stdout}");
+    // Intent-to-add is enough.
+    git_add(dir, &["--intent-to-add", "extra.nix"]);
+    let (code, _, stderr) = check(&g, "devel", &[]);
+    assert_eq!(code, 0, "{stderr}");
 }

@@ -28,4 +28,4 @@ pub use lock::path_inputs_in_lock;
 pub use mapping::{describe, generic_advice, Described};
 pub use messages::{findings, Finding};
 pub use nix::{find_nix, nix_missing, tidy_stderr, Evaluator, NixRun, TOPLEVEL};
-pub use url::{flake_dir, flake_url};
+pub use url::{flake_dir, flake_url, git_flake_url};

@@ -39,8 +39,27 @@ pub fn flake_dir(dir: &Path) -> Result<PathBuf> {
     Ok(absolute)
 }
 
-/// `path:<dir>`, or a diagnostic when Nix could not parse that URL.
+/// `path:<dir>`, or a diagnostic when Nix could not parse that URL. `path:` reads every file
+/// of the directory, tracked by git or not (what `nixgen check --path` evaluates).
 pub fn flake_url(dir: &Path) -> Result<String> {
+    safe(dir)?;
+    Ok(format!("path:{}", dir.to_string_lossy()))
+}
+
+/// The URL Nix itself uses for `.` in a git work tree: `git+file://<top>?dir=<sub>`, which
+/// sees the files git tracks (intent-to-add included) and nothing else, as `nix build` does.
+pub fn git_flake_url(tree: &crate::git::FlakeTree) -> Result<String> {
+    safe(&tree.top)?;
+    safe(&tree.dir)?;
+    let mut url = format!("git+file://{}", tree.top.to_string_lossy());
+    if !tree.dir.as_os_str().is_empty() {
+        url.push_str(&format!("?dir={}", tree.dir.to_string_lossy()));
+    }
+    Ok(url)
+}
+
+/// Refuses a path Nix 2.8 cannot carry in a flake URL.
+fn safe(dir: &Path) -> Result<()> {
     let text = dir.to_string_lossy();
     if let Some(bad) = text.chars().find(|c| !url_safe(*c)) {
         return Err(Diagnostic::in_file(
@@ -50,7 +69,7 @@ pub fn flake_url(dir: &Path) -> Result<String> {
         .with_help("move or copy the flake to a path of ASCII letters, digits and `-._~/`")
         .into());
     }
-    Ok(format!("path:{text}"))
+    Ok(())
 }
 
 #[cfg(test)]

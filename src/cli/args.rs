@@ -229,13 +229,28 @@ pub struct OverlayListArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Directory of the flake to evaluate (or its flake.nix); a host.yaml beside it is used
-    /// to point Nix's errors at the YAML keys they come from.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    /// Flake directories (or their flake.nix), a directory of configurations
+    /// (`configurations/`), or a fleet file; a host.yaml beside a flake is used to point Nix's
+    /// errors at the YAML keys they come from.
+    #[arg(default_value = ".", value_name = "DIR|FLEET.yaml")]
+    pub targets: Vec<PathBuf>,
+    /// Where a fleet file's configurations are (as `nixgen scaffold --root`).
+    #[arg(long, default_value = "configurations", value_name = "DIR")]
+    pub root: PathBuf,
     /// Evaluate only this configuration.
     #[arg(long, value_name = "NAME")]
     pub config: Option<String>,
+    /// Configurations evaluated at once (default: from the cores and the memory; an
+    /// evaluation of real nixpkgs takes gigabytes).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Evaluate the directory as it is (`path:`), untracked files included, instead of what
+    /// `nix build` sees in a git work tree (tracked files only).
+    #[arg(long)]
+    pub path: bool,
+    /// Print the verdicts as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
     /// Passed to Nix as is: use URL for INPUT (repeatable).
     #[arg(long, num_args = 2, value_names = ["INPUT", "URL"], action = clap::ArgAction::Append)]
     pub override_input: Vec<String>,
