@@ -389,12 +389,7 @@ fn render(results: &[TargetResult], json: bool, out: &mut Report) -> Result<Stat
             } else {
                 format!("nixosConfigurations.{name}")
             };
-            let line = if status == "ok" {
-                format!(
-                    "{status:<7} {name:<w$}  {detail}",
-                    w = width + "nixosConfigurations.".len()
-                )
-            } else if several {
+            let line = if status == "ok" || several {
                 format!(
                     "{status:<7} {name:<w$}  {detail}",
                     w = width + "nixosConfigurations.".len()
