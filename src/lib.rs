@@ -11,6 +11,7 @@
 //! - [`templates`] holds what `nixgen init` starts from;
 //! - [`fsio`] and [`git`] write files atomically and tell git about them;
 //! - [`check`] runs Nix on a flake and maps its errors back to the YAML;
+//! - [`doctor`] checks the set-up a build needs, each problem with its fix;
 //! - [`diag`] is the error type: diagnostics with file, line and column;
 //! - [`systemd`] names the units a mount point or device becomes (for `nixgen explain`);
 //! - [`cli`] is the command line on top of all of it.
@@ -21,6 +22,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod doctor;
 pub mod edit;
 pub mod fsio;
 pub mod generate;

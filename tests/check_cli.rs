@@ -486,3 +486,56 @@ fn in_a_git_work_tree_check_sees_what_nix_build_sees() {
     let (code, _, stderr) = check(&g, "devel", &[]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+// --- doctor -------------------------------------------------------------------------------
+
+fn doctor(dir: &Path) -> (i32, String, String) {
+    require_nix();
+    run_cmd(nixgen_in(dir).arg("doctor"))
+}
+
+#[test]
+fn doctor_names_each_problem_with_its_fix() {
+    let g = devel();
+    let dir = g.dir("devel");
+    // Outside git, with a real nixos-flake checkout: no error, and Nix's state is reported.
+    let (code, stdout, stderr) = doctor(dir);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("ok      nix (Nix) "), "{stdout}");
+    assert!(
+        stdout.contains("nix-command and flakes are enabled")
+            || stdout.contains(
+                "fix: mkdir -p ~/.config/nix && echo 'experimental-features = nix-command flakes'"
+            ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not in a git repository"), "{stdout}");
+    assert!(
+        stdout.contains("input `nixos-flake` is present"),
+        "{stdout}"
+    );
+    // In git with flake.nix untracked, and a local source gone: errors, with their fixes.
+    git_add(dir, &["host.yaml"]);
+    let fio = g
+        .sources
+        .iter()
+        .find(|(i, _)| i == "fio-src")
+        .unwrap()
+        .1
+        .clone();
+    std::fs::remove_dir_all(&fio).unwrap();
+    let (code, stdout, _) = doctor(dir);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("error   not tracked by git"), "{stdout}");
+    assert!(
+        stdout.contains("add --intent-to-add") && stdout.contains("flake.nix"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "input `fio-src` points at {}, which does not exist",
+            fio.display()
+        )),
+        "{stdout}"
+    );
+}

@@ -1153,3 +1153,32 @@ fn new_files_in_a_git_work_tree_are_added_with_intent_to_add() {
         "flakes only see files git knows"
     );
 }
+
+#[test]
+fn validate_reads_standard_input() {
+    let sb = Sandbox::new();
+    let mut cmd = assert_cmd::Command::cargo_bin("nixgen").unwrap();
+    let out = cmd
+        .current_dir(sb.path())
+        .args(["validate", "-"])
+        .write_stdin("name: x\nbakend: imageless\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--> <stdin>:2:1"), "{stderr}");
+    assert!(stderr.contains("did you mean `backend`"), "{stderr}");
+    let out = assert_cmd::Command::cargo_bin("nixgen")
+        .unwrap()
+        .current_dir(sb.path())
+        .args(["validate", "-"])
+        .write_stdin(HOST)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -27,5 +27,8 @@ pub mod url;
 pub use lock::path_inputs_in_lock;
 pub use mapping::{describe, generic_advice, Described};
 pub use messages::{findings, Finding};
-pub use nix::{find_nix, nix_missing, tidy_stderr, Evaluator, NixRun, TOPLEVEL};
+pub use nix::{
+    features, find_nix, nix_missing, tidy_stderr, Evaluator, Features, NixRun, FLAKES_CONF_LINE,
+    TOPLEVEL,
+};
 pub use url::{flake_dir, flake_url, git_flake_url};

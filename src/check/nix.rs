@@ -192,3 +192,74 @@ mod tests {
         assert_eq!(updated, vec!["fio-src"]);
     }
 }
+
+/// What the installed Nix can do for a flake build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Features {
+    /// `nix --version`'s words, such as `nix (Nix) 2.8.0`.
+    pub version: String,
+    /// The `nix` command (`nix build`, `nix flake`) is enabled.
+    pub nix_command: bool,
+    /// Flakes are enabled.
+    pub flakes: bool,
+}
+
+impl Features {
+    /// True when `nix build .#...` works without extra flags.
+    pub fn flakes_ready(&self) -> bool {
+        self.nix_command && self.flakes
+    }
+
+    /// The `nix` words to build with: plain `nix`, or with the flag that enables flakes for
+    /// one command.
+    pub fn nix_words(&self) -> &'static str {
+        if self.flakes_ready() {
+            "nix"
+        } else {
+            "nix --extra-experimental-features 'nix-command flakes'"
+        }
+    }
+}
+
+/// The nix.conf line that enables flakes for good.
+pub const FLAKES_CONF_LINE: &str = "experimental-features = nix-command flakes";
+
+/// Asks `nix` what it is and which experimental features its configuration enables (Debian's
+/// Nix enables neither `nix-command` nor `flakes`). `None` when `nix` does not run.
+pub fn features(nix: &Path) -> Option<Features> {
+    let version = Command::new(nix).arg("--version").output().ok()?;
+    if !version.status.success() {
+        return None;
+    }
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    let enabled = |out: &std::process::Output| -> Vec<String> {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("experimental-features = "))
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let plain = Command::new(nix).arg("show-config").output().ok()?;
+    if plain.status.success() {
+        let list = enabled(&plain);
+        return Some(Features {
+            version,
+            nix_command: true,
+            flakes: list.iter().any(|f| f == "flakes"),
+        });
+    }
+    // `nix-command` is off: ask again with it on for this one call, and read `flakes`.
+    let forced = Command::new(nix)
+        .args([
+            "--extra-experimental-features",
+            "nix-command",
+            "show-config",
+        ])
+        .output()
+        .ok()?;
+    Some(Features {
+        version,
+        nix_command: false,
+        flakes: enabled(&forced).iter().any(|f| f == "flakes"),
+    })
+}

@@ -45,6 +45,8 @@ pub enum Command {
     Overlay(OverlayCommand),
     /// Evaluate each configuration's toplevel with Nix and report its verdict.
     Check(CheckArgs),
+    /// Check what a build needs: Nix, flakes enabled, files tracked by git, local inputs, locks.
+    Doctor(DoctorArgs),
     /// Explain what a host description key becomes in Nix.
     Explain(ExplainArgs),
     /// Print the JSON Schema of the host description.
@@ -254,6 +256,13 @@ pub struct CheckArgs {
     /// Passed to Nix as is: use URL for INPUT (repeatable).
     #[arg(long, num_args = 2, value_names = ["INPUT", "URL"], action = clap::ArgAction::Append)]
     pub override_input: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The configuration's directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

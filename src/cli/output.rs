@@ -37,6 +37,14 @@ impl Reporter {
         }
     }
 
+    /// Adds a file the flake needs (a module file) to those whose git status is checked at the
+    /// end: an untracked one is invisible to `nix build`.
+    pub fn also_check(&mut self, path: &Path) {
+        if path.is_file() && !self.seen.iter().any(|p| p == path) {
+            self.seen.push(path.to_path_buf());
+        }
+    }
+
     /// True when nothing will be written.
     pub fn is_read_only(&self) -> bool {
         self.flags.dry_run || self.flags.check

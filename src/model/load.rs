@@ -56,6 +56,23 @@ impl Document {
 /// Reads and parses a description file. Files larger than [`MAX_FILE_BYTES`] are refused
 /// without being read; see [`parse`] for what else is refused.
 pub fn read(path: &Path) -> Result<Document> {
+    if path == Path::new("-") {
+        // Standard input: named `<stdin>` in messages; relative paths resolve against the
+        // current directory.
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Diagnostic::error(format!("cannot read standard input: {e}")))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(Diagnostic::error(format!(
+                "standard input holds more than {MAX_FILE_BYTES} bytes; descriptions that large are refused"
+            ))
+            .into());
+        }
+        return parse(Path::new("<stdin>"), bytes);
+    }
     let meta = std::fs::metadata(path).map_err(|e| {
         Diagnostic::in_file(path, format!("cannot read the file: {e}"))
             .with_help("check the path; `nixgen init` writes a host.yaml to start from")

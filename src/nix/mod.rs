@@ -396,11 +396,18 @@ fn guard_shape(text: &str) -> Result<(), SyntaxError> {
                     i += if indented { 2 } else { 1 };
                     continue;
                 }
-                let run = bytes[i..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || b"._-+/~'<>".contains(c))
-                    .count();
-                let word = run > 0 && (b.is_ascii_alphanumeric() || b"._/~<".contains(&b));
+                // Only a byte that can start a name or path starts a run: measuring the run
+                // from every `-` of `---...` would make this pass quadratic.
+                let starts_word = b.is_ascii_alphanumeric() || b"._/~<".contains(&b);
+                let run = if starts_word {
+                    bytes[i..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || b"._-+/~'<>".contains(c))
+                        .count()
+                } else {
+                    0
+                };
+                let word = run > 0;
                 if word {
                     if run > MAX_RUN {
                         return Err(refuse(

@@ -75,6 +75,9 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         &Examples::default(),
     )?;
     let mut reporter = Reporter::new(args.write, !args.no_git);
+    for module in &host.host.host.modules {
+        reporter.also_check(&dir_of(&out).join(module));
+    }
     report_stale(report, &out, &done, !reporter.is_read_only());
     if args.json {
         // clap keeps --json away from --check and --diff: the JSON is the whole output.
@@ -87,8 +90,19 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         reporter.file(&mut quiet, &out, existing.as_deref(), &done.text)?;
         return Ok(reporter.finish(report));
     }
-    reporter.file(report, &out, existing.as_deref(), &done.text)?;
-    Ok(reporter.finish(report))
+    let outcome = reporter.file(report, &out, existing.as_deref(), &done.text)?;
+    let read_only = reporter.is_read_only();
+    let status = reporter.finish(report);
+    if outcome == crate::cli::output::FileOutcome::Created && !read_only {
+        // A new flake: how to build it with the Nix on this machine.
+        let output = plan.configurations[0].output.name();
+        let (build, note) = super::init::build_step(output);
+        report.say(&format!("build it: {build} .#{output}"));
+        if let Some(note) = note {
+            report.say(&note);
+        }
+    }
+    Ok(status)
 }
 
 /// The plan as JSON, for `generate --dry-run --json`.

@@ -97,13 +97,14 @@ pub fn run(args: InitArgs, report: &mut Report) -> Result<Status> {
     let read_only = reporter.is_read_only();
     let (status, pending) = reporter.finish_git(report);
     if !read_only {
-        report.say_raw(&next_steps(&args.dir, &host.host.host.name, &pending));
+        let output = plan_for(&host.host).configurations[0].output.name();
+        report.say_raw(&next_steps(&args.dir, output, &pending));
     }
     Ok(status)
 }
 
 /// The commands that take a new configuration to its first build.
-fn next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) -> String {
+fn next_steps(dir: &Path, output: &str, pending: &[crate::git::Pending]) -> String {
     let mut steps: Vec<(String, String)> = Vec::new();
     if dir != Path::new(".") {
         steps.push((format!("cd {}", dir.display()), String::new()));
@@ -127,10 +128,11 @@ fn next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) -> String
         };
         steps.push((p.command(true), why));
     }
-    steps.push((
-        format!("nix build .#nixosConfigurations.{name}.config.system.build.toplevel"),
-        String::new(),
-    ));
+    let (build, note) = build_step(output);
+    steps.push((format!("{build} .#{output}"), String::new()));
+    if let Some(note) = note {
+        steps.push((note, String::new()));
+    }
     let width = steps
         .iter()
         .filter(|(_, why)| !why.is_empty())
@@ -146,6 +148,26 @@ fn next_steps(dir: &Path, name: &str, pending: &[crate::git::Pending]) -> String
         }
     }
     text
+}
+
+/// The `nix build` words that work with the Nix on this machine, and a note on how to make
+/// the plain command work: Debian's Nix has flakes disabled, and no Nix at all needs saying.
+pub fn build_step(output: &str) -> (String, Option<String>) {
+    let nix = crate::check::find_nix(std::env::var_os("PATH").as_deref());
+    match nix.as_deref().and_then(crate::check::features) {
+        Some(f) if f.flakes_ready() => ("nix build".into(), None),
+        Some(f) => (
+            format!("{} build", f.nix_words()),
+            Some(format!(
+                "# flakes are disabled in this Nix; to type plain `nix build .#{output}`, add `{}` to ~/.config/nix/nix.conf",
+                crate::check::FLAKES_CONF_LINE
+            )),
+        ),
+        None => (
+            "nix --extra-experimental-features 'nix-command flakes' build".into(),
+            Some("# Nix is not installed: apt-get install -y nix-bin (Debian), then `nixgen doctor`".into()),
+        ),
+    }
 }
 
 /// Asks, on a terminal, for what the command line left out. Enter accepts every default.

@@ -3,6 +3,7 @@
 
 mod check;
 pub mod completions;
+mod doctor;
 mod explain;
 mod generate;
 mod init;
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli, report: &mut Report) -> Result<Status> {
         Command::Validate(args) => validate::run(args, report),
         Command::Overlay(cmd) => overlay::run(cmd, report),
         Command::Check(args) => check::run(args, report),
+        Command::Doctor(args) => doctor::run(args, report),
         Command::Explain(args) => explain::run(args, report),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&crate::model::json_schema())
