@@ -539,3 +539,41 @@ fn doctor_names_each_problem_with_its_fix() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_readmes_fleet_check_commands_run_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let commands: Vec<Vec<String>> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("nixgen check "))
+        .filter(|rest| !rest.trim().is_empty())
+        .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    assert!(
+        commands.len() >= 2,
+        "the README checks a fleet: {commands:?}"
+    );
+    let fleet = generate_example("fleet.yaml");
+    let root = fleet.tmp.path();
+    std::fs::copy(
+        nix::examples_dir().join("fleet.yaml"),
+        root.join("fleet.yaml"),
+    )
+    .unwrap();
+    for args in commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = check_in(root, args[0], &args[1..], false);
+        assert_eq!(code, 0, "nixgen check {args:?}:\n{stdout}\n{stderr}");
+        if args.contains(&"--json") {
+            let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+            assert_eq!(v["failed"], 0);
+            assert_eq!(v["evaluated"], fleet.configs.len());
+        } else {
+            assert_eq!(
+                stdout.lines().filter(|l| l.starts_with("ok")).count(),
+                fleet.configs.len()
+            );
+        }
+    }
+}
