@@ -826,3 +826,52 @@ fn overlay_add_never_repoints_an_existing_input() {
         assert_eq!(w.read("flake.nix"), before, "nothing written");
     }
 }
+
+#[test]
+fn overlay_add_and_remove_keep_host_yaml_in_agreement() {
+    let w = Work::new();
+    let host = "# my lab\nname: lab\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\n\
+                # packages I use\npackages: [gdb]\n";
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "fio",
+        "--src",
+        "/srv/fio",
+        "--clear-patches",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let yaml = w.read("host.yaml");
+    assert!(yaml.starts_with(host), "every line kept:\n{yaml}");
+    assert!(
+        yaml.ends_with("overlays:\n  fio: { src: /srv/fio, clearPatches: true }\n"),
+        "{yaml}"
+    );
+    // generate agrees with the flake overlay add wrote: --prune keeps the overlay.
+    let before = w.read("flake.nix");
+    let err = w.generate(&["--prune"]);
+    assert!(err.contains("up to date"), "{err}");
+    assert_eq!(w.read("flake.nix"), before);
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "damo",
+        "--github",
+        "damonitor/damo",
+        "--rev",
+        "v2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(w
+        .read("host.yaml")
+        .contains("  damo: { github: { owner: damonitor, repo: damo, rev: v2, hash: \"\" } }\n"));
+    w.assert_up_to_date(&["--prune"]);
+    // remove is the inverse, in both files.
+    for pkg in ["damo", "fio"] {
+        let (code, _, err) = w.run(&["overlay", "remove", pkg]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert_eq!(w.read("host.yaml"), host);
+}

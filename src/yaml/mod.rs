@@ -11,6 +11,7 @@
 //! YAML.
 
 pub mod de;
+pub mod edit;
 pub mod emit;
 
 use std::collections::HashMap;

@@ -163,9 +163,113 @@ fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
     let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
     let new = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
+    let yaml_value = yaml_overlay(&args, &resolved);
+    let host = host_yaml_edit(path, args.target.config.as_deref(), report, |yaml| {
+        crate::yaml::edit::set_entry(yaml, "overlays", &args.package, &yaml_value)
+    })?;
     let mut reporter = Reporter::new(args.write, false);
     reporter.file(report, path, Some(&text), &new)?;
+    if let Some((host_path, old, new)) = host {
+        reporter.file(report, &host_path, Some(&old), &new)?;
+    }
     Ok(reporter.finish(report))
+}
+
+/// The overlay as host.yaml writes it, inline: `{ src: ~/src/fio, clearPatches: true }`.
+fn yaml_overlay(args: &OverlayAddArgs, resolved: &ResolvedOverlay) -> String {
+    use crate::yaml::emit::scalar;
+    let mut fields: Vec<String> = Vec::new();
+    match &resolved.source {
+        OverlaySource::Input { source, .. } => {
+            let src = args.src.as_deref().unwrap_or_default();
+            // `~` and flake references stay as typed; other paths are written absolute (the
+            // user's relative path was relative to where they ran the command).
+            let written = if src.starts_with('~')
+                || src.starts_with("$HOME")
+                || crate::model::validate::is_flake_ref(src)
+            {
+                src.to_owned()
+            } else {
+                source.display().to_owned()
+            };
+            fields.push(format!("src: {}", scalar(&written)));
+            if let Some(input) = &args.input {
+                fields.push(format!("input: {}", scalar(input)));
+            }
+        }
+        OverlaySource::GitHub {
+            owner,
+            repo,
+            rev,
+            hash,
+        } => fields.push(format!(
+            "github: {{ owner: {}, repo: {}, rev: {}, hash: {} }}",
+            scalar(owner),
+            scalar(repo),
+            scalar(rev),
+            scalar(hash)
+        )),
+        OverlaySource::Git { url, rev, hash } => fields.push(format!(
+            "git: {{ url: {}, rev: {}, hash: {} }}",
+            scalar(url),
+            scalar(rev),
+            scalar(hash)
+        )),
+    }
+    if args.clear_patches {
+        fields.push("clearPatches: true".into());
+    }
+    format!("{{ {} }}", fields.join(", "))
+}
+
+/// The edit of the host.yaml beside `flake` that keeps it in agreement with an overlay
+/// command: `(path, old, new)`, or `None` when there is no host.yaml for this configuration
+/// (or nothing changes). A host.yaml the line editor cannot change, or that would not
+/// validate after the change, is left alone with a warning saying what to add by hand.
+fn host_yaml_edit(
+    flake: &std::path::Path,
+    config: Option<&str>,
+    report: &mut Report,
+    edit: impl FnOnce(&str) -> Option<String>,
+) -> Result<Option<(std::path::PathBuf, String, String)>> {
+    let host_path = crate::fsio::dir_of(flake).join("host.yaml");
+    let Some(old) = crate::cli::output::read_existing(&host_path)? else {
+        return Ok(None);
+    };
+    // Only a host description of this configuration (a fleet is edited through scaffold).
+    let Ok(doc) = crate::model::load::parse(&host_path, old.clone().into_bytes()) else {
+        return Ok(None);
+    };
+    if doc.is_fleet() {
+        return Ok(None);
+    }
+    let name = doc.root.get("name").and_then(crate::yaml::Node::as_str);
+    if config.is_some_and(|c| Some(c) != name) {
+        return Ok(None);
+    }
+    let warn = |report: &mut Report, why: &str| {
+        report.diagnostics(&[Diagnostic::in_file(&host_path, format!("host.yaml was not updated: {why}"))
+            .with_help("change `overlays` in host.yaml to match flake.nix yourself, or the next `nixgen generate --prune` undoes this edit")
+            .warning()]);
+    };
+    let Some(new) = edit(&old) else {
+        warn(
+            report,
+            "its `overlays` is written in a style nixgen does not edit",
+        );
+        return Ok(None);
+    };
+    if new == old {
+        return Ok(None);
+    }
+    let valid = crate::model::load::parse(&host_path, new.clone().into_bytes())
+        .and_then(|doc| crate::model::load::hosts(&doc).map(|_| ()));
+    if let Err(failure) = valid {
+        report.diagnostics(&failure.diagnostics);
+        warn(report, "the change would not validate");
+        return Ok(None);
+    }
+    Ok(Some((host_path, old, new)))
 }
 
 fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
@@ -180,8 +284,14 @@ fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
             args.package
         ));
     }
+    let host = host_yaml_edit(path, args.target.config.as_deref(), report, |yaml| {
+        crate::yaml::edit::remove_entry(yaml, "overlays", &args.package)
+    })?;
     let mut reporter = Reporter::new(args.write, false);
     reporter.file(report, path, Some(&text), &new)?;
+    if let Some((host_path, old, new)) = host {
+        reporter.file(report, &host_path, Some(&old), &new)?;
+    }
     Ok(reporter.finish(report))
 }
 
