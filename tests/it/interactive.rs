@@ -1,8 +1,7 @@
 //! `nixgen init --interactive` and colour at a real pseudo-terminal: each test starts the
 //! binary inside a private tmux server (its own socket in a temporary directory), types keys
 //! with `send-keys` once the prompt it answers is on the screen, and reads the screen with
-//! `capture-pane`. Without tmux on PATH the tests say so and pass without running (the CI
-//! machine has it).
+//! `capture-pane`. Without tmux on PATH they fail (the CI machine has it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +18,7 @@ struct Tmux {
 
 impl Tmux {
     /// Runs `command` (a shell command line) in `dir` with `HOME=dir/home`; fails without tmux.
-    fn start(dir: &Path, env: &str, command: &str) -> Option<Tmux> {
+    fn start(dir: &Path, env: &str, command: &str) -> Tmux {
         // A terminal test that cannot run must fail, not pass quietly.
         assert!(
             Command::new("tmux").arg("-V").output().is_ok(),
@@ -62,7 +61,7 @@ impl Tmux {
             "tmux: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Some(tmux)
+        tmux
     }
 
     fn cmd(&self) -> Command {
@@ -159,9 +158,7 @@ fn nixgen(dir: &Path, args: &[&str]) -> (i32, String) {
 #[test]
 fn enter_at_every_prompt_gives_a_configuration_that_validates_and_generates() {
     let dir = sandbox();
-    let Some(t) = Tmux::start(dir.path(), "", &format!("'{BIN}' init box --interactive")) else {
-        return;
-    };
+    let t = Tmux::start(dir.path(), "", &format!("'{BIN}' init box --interactive"));
     t.wait_for("imageless  - a test VM");
     t.keys(&["Enter"]);
     t.wait_for("Configuration name [box]:");
@@ -209,13 +206,11 @@ fn answers_are_checked_and_a_local_checkout_becomes_an_absolute_path_url() {
         "{ outputs = _: { }; }\n",
     )
     .unwrap();
-    let Some(t) = Tmux::start(
+    let t = Tmux::start(
         dir.path(),
         "",
         &format!("'{BIN}' init lab --interactive --no-git"),
-    ) else {
-        return;
-    };
+    );
     t.wait_for("controller - a host that drives guests");
     t.keys(&["Down", "Enter"]); // libvirt
     t.wait_for("Configuration name [lab]:");
@@ -268,16 +263,14 @@ fn answers_are_checked_and_a_local_checkout_becomes_an_absolute_path_url() {
 #[test]
 fn values_given_as_options_are_not_asked_for() {
     let dir = sandbox();
-    let Some(t) = Tmux::start(
+    let t = Tmux::start(
         dir.path(),
         "",
         &format!(
             "'{BIN}' init --interactive --template controller --name ctl \
              --nixos-flake github:linux-kdevops/nixos-flake --no-git"
         ),
-    ) else {
-        return;
-    };
+    );
     // Only profiles and the user are left to ask; the controller's defaults are preselected.
     t.wait_for("Profiles (space toggles, enter accepts)");
     t.keys(&["Enter"]);
@@ -296,13 +289,11 @@ fn values_given_as_options_are_not_asked_for() {
 fn without_a_terminal_on_stdin_interactive_does_not_prompt() {
     let dir = sandbox();
     // At a terminal, but stdin is a pipe: no prompt may wait for keys that never come.
-    let Some(t) = Tmux::start(
+    let t = Tmux::start(
         dir.path(),
         "",
         &format!("echo | '{BIN}' init quiet --interactive --no-git"),
-    ) else {
-        return;
-    };
+    );
     let (code, screen) = t.exit();
     assert_eq!(code, 0, "{screen}");
     assert!(
@@ -326,9 +317,7 @@ fn without_a_terminal_on_stdin_interactive_does_not_prompt() {
 #[test]
 fn interrupting_the_prompts_writes_nothing() {
     let dir = sandbox();
-    let Some(t) = Tmux::start(dir.path(), "", &format!("'{BIN}' init gone --interactive")) else {
-        return;
-    };
+    let t = Tmux::start(dir.path(), "", &format!("'{BIN}' init gone --interactive"));
     t.wait_for("imageless  - a test VM");
     t.keys(&["Enter"]);
     t.wait_for("Configuration name [gone]:");
@@ -342,27 +331,25 @@ fn interrupting_the_prompts_writes_nothing() {
 fn diagnostics_are_coloured_on_a_terminal_unless_no_color() {
     let dir = sandbox();
     std::fs::write(dir.path().join("bad.yaml"), "name: a\nbackend: qemu\n").unwrap();
-    let run = |env: &str, args: &str| -> Option<String> {
+    let run = |env: &str, args: &str| -> String {
         let t = Tmux::start(
             dir.path(),
             env,
             &format!("'{BIN}' {args} validate bad.yaml"),
-        )?;
+        );
         let (code, _) = t.exit();
         assert_eq!(code, 1);
-        Some(t.screen(true))
+        t.screen(true)
     };
-    let Some(coloured) = run("", "") else {
-        return;
-    };
+    let coloured = run("", "");
     assert!(
         coloured.contains('\x1b'),
         "a terminal gets colour: {coloured:?}"
     );
     assert!(coloured.contains("error"), "{coloured:?}");
-    let plain = run("export NO_COLOR=1", "").expect("tmux");
+    let plain = run("export NO_COLOR=1", "");
     assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
     assert!(plain.contains("error: unknown value `qemu`"), "{plain}");
-    let never = run("", "--color never").expect("tmux");
+    let never = run("", "--color never");
     assert!(!never.contains('\x1b'), "--color never: {never:?}");
 }

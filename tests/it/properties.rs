@@ -2,10 +2,10 @@
 //! - any valid host model emits a file that parses (rnix and nixfmt_rs), is a nixfmt fixed
 //!   point, emits the same bytes again, and is left byte for byte by `generate` over it;
 //! - any string survives escaping: a sample of strings and attribute names, printed by
-//!   nixgen, evaluates back to itself with `nix-instantiate --eval --strict --json`.
+//!   nixgen, evaluates back to itself with `nix-instantiate --eval --strict --json` (without
+//!   Nix this test fails with [`NIX_REQUIRED`](crate::support::NIX_REQUIRED); it never skips).
 
 use std::path::Path;
-use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -16,6 +16,8 @@ use nixgen::generate::{emit, plan_for, Examples};
 use nixgen::model::load;
 use nixgen::nix::ast::Expr;
 use nixgen::nix::{check_syntax, escape};
+
+use crate::support::nix_instantiate_in;
 
 /// Strings built from the pieces that matter to Nix escaping, and any other printable text.
 fn text() -> impl Strategy<Value = String> {
@@ -232,17 +234,19 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
         .collect()
 }
 
-fn nix_eval(expr: &str) -> Option<Value> {
-    let out = Command::new("nix-instantiate")
+/// `nix-instantiate --eval --strict --json -E expr`; panics when Nix is missing.
+fn nix_eval(expr: &str) -> Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = nix_instantiate_in(dir.path())
         .args(["--eval", "--strict", "--json", "-E", expr])
         .output()
-        .ok()?;
+        .expect("nix-instantiate runs");
     assert!(
         out.status.success(),
         "nix-instantiate failed: {}\n{expr}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
@@ -271,10 +275,7 @@ fn any_string_survives_escaping() {
         "{{ list = {list}; direct = [ {direct}]; names = builtins.attrNames {{ {set}}}; }}"
     );
     check_syntax(&expr).unwrap();
-    let Some(value) = nix_eval(&expr) else {
-        eprintln!("nix-instantiate is not installed: the evaluation half of this test was skipped");
-        return;
-    };
+    let value = nix_eval(&expr);
     assert_eq!(value["list"], json!(strings));
     assert_eq!(value["direct"], json!(strings));
     let want = names;
