@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::edits::*;
-use crate::support::{assert_parses, corpus_dir, parse_all, read, run_in, write};
+use crate::support::{assert_parses, parse_all, read, write};
 use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::edits::*;
-use crate::support::{assert_parses, corpus_dir, read, run_in, write};
+use crate::support::{assert_parses, read, write};
 use rnix::ast;
 use rowan::ast::AstNode;
 

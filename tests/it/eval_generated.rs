@@ -11,10 +11,10 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::support::nix::{
-    eval_expr_json, eval_json, eval_json_apply, eval_json_with, generate_example, generate_yaml,
-    nixos_flake_url, nixpkgs_url, toplevel_drv_path, Generated,
+    self, eval_expr_json, eval_json, eval_json_apply, eval_json_with, generate_example,
+    generate_yaml, nixos_flake_url, nixpkgs_url, toplevel_drv_path, Generated,
 };
-use crate::support::{assert_contains, examples_dir, load_hosts, nixgen_in, run};
+use crate::support::{assert_contains, examples_dir, nixgen_in, run};
 
 /// `nixosConfigurations.<name>.<attr>`.
 fn attr(name: &str, rest: &str) -> String {
@@ -396,7 +396,7 @@ fn tricky_strings_round_trip_exactly() {
 }
 
 fn host_of_file(path: &Path) -> nixgen::model::Host {
-    load_hosts(path).remove(0).host.host
+    nix::load_hosts(path).remove(0).host.host
 }
 
 /// devel.yaml generated, then `flake.nix` edited by `edit`; Nix's error for its toplevel.

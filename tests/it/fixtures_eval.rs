@@ -7,11 +7,11 @@ use std::process::Command;
 
 use serde_json::json;
 
+use crate::support::assert_contains;
 use crate::support::nix::{
     self, eval_json, eval_json_apply, eval_json_with, eval_nixos_flake, nix_command,
     nixos_flake_url, nixpkgs_url, temp_flake, toplevel_drv_path,
 };
-use crate::support::{assert_contains, nix_instantiate};
 
 /// The configuration flake nixgen generates (see the brief / spec), with
 /// `@NIXOS_FLAKE@` and `@FIO_SRC@` to fill in.
@@ -929,7 +929,7 @@ fn stale_lock_file_is_ignored() {
 fn nix_is_installed_and_new_enough() {
     for (name, mut cmd) in [
         ("nix", Command::new(nix::require_nix())),
-        ("nix-instantiate", Command::new(nix_instantiate())),
+        ("nix-instantiate", Command::new(nix::nix_instantiate())),
     ] {
         let out = cmd.arg("--version").output().expect("run --version");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{
-    assert_valid_nix, examples_dir, load_hosts, nix_instantiate_in, nixgen, read, run, EXAMPLE_HOME,
-};
+use crate::support::nix::{load_hosts, nix_instantiate_in};
+use crate::support::{assert_valid_nix, examples_dir, nixgen, read, run, EXAMPLE_HOME};
 use nixgen::generate::{emit, plan_for, Examples};
 use nixgen::model::validate::ValidHost;
 use nixgen::model::{OverlaySource, Profile};

@@ -3,7 +3,7 @@
 //!   point, emits the same bytes again, and is left byte for byte by `generate` over it;
 //! - any string survives escaping: a sample of strings and attribute names, printed by
 //!   nixgen, evaluates back to itself with `nix-instantiate --eval --strict --json` (without
-//!   Nix this test fails with [`NIX_REQUIRED`](crate::support::NIX_REQUIRED); it never skips).
+//!   Nix this test fails with [`NIX_REQUIRED`](crate::support::nix::NIX_REQUIRED); it never skips).
 
 use std::path::Path;
 
@@ -17,7 +17,7 @@ use nixgen::model::load;
 use nixgen::nix::ast::Expr;
 use nixgen::nix::{check_syntax, escape};
 
-use crate::support::nix_instantiate_in;
+use crate::support::nix::nix_instantiate_in;
 
 /// Strings built from the pieces that matter to Nix escaping, and any other printable text.
 fn text() -> impl Strategy<Value = String> {

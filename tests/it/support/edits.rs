@@ -1,7 +1,21 @@
-//! Comparing a flake before and after an edit (the editing suites, `corpus` and `editing`):
-//! comment multisets, line diffs and hunks, code tokens.
+//! Helpers shared by the editing suites (`corpus`, `editing`): the corpus, running the binary
+//! in a scratch directory, comment multisets and line diffs.
+
+use std::path::{Path, PathBuf};
 
 use rnix::SyntaxKind;
+
+use super::{nixgen_in, repo_root, run};
+
+/// `tests/corpus/`.
+pub fn corpus_dir() -> PathBuf {
+    repo_root().join("tests").join("corpus")
+}
+
+/// Exit code, stdout and stderr of one run of nixgen with `args` in `cwd` (`HOME=cwd`).
+pub fn run_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    run(nixgen_in(cwd).args(args))
+}
 
 /// Every comment token's text, sorted (a multiset).
 pub fn comments(text: &str) -> Vec<String> {

@@ -1,15 +1,20 @@
-//! Evaluating flakes with a real `nix` against the offline stand-ins in `tests/fixtures`
-//! (see its README.md), and nixgen's examples generated for real in temporary directories.
+//! Nix for the tests: finding `nix` and `nix-instantiate`, evaluating flakes with a real `nix`
+//! against the offline stand-ins in `tests/fixtures` (see its README.md), and nixgen's
+//! examples generated for real in temporary directories.
 //!
-//! Every helper that runs Nix panics with [`NIX_REQUIRED`] when `nix` is not on PATH: the
-//! evaluation tests never skip silently.
+//! Every helper that runs Nix panics with [`NIX_REQUIRED`] when Nix is missing: the tests that
+//! need it never skip silently.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-use super::{examples_dir, load_hosts, nixgen_in, repo_root, run, NIX_REQUIRED};
+use super::{examples_dir, nixgen_in, repo_root, run};
+
+/// The panic message when Nix is missing.
+pub const NIX_REQUIRED: &str =
+    "Nix is required for the evaluation tests: apt-get install -y nix-bin";
 
 /// `tests/fixtures` of this crate.
 pub fn fixtures_dir() -> PathBuf {
@@ -57,10 +62,53 @@ pub fn override_input_args() -> Vec<String> {
         .collect()
 }
 
-/// The `nix` executable (see [`super::nix_executable`]); panics with [`NIX_REQUIRED`] when
-/// there is none.
+/// The executable `name` of Nix (`nix`, `nix-instantiate`): on PATH, else Nix's usual places.
+/// Panics with [`NIX_REQUIRED`] (the test FAILS, never skips) when it is missing: checks
+/// against real Nix are part of the contract.
+pub fn nix_executable(name: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let fallbacks = [
+        "/usr/bin",
+        "/nix/var/nix/profiles/default/bin",
+        "/run/current-system/sw/bin",
+    ]
+    .map(PathBuf::from);
+    on_path
+        .into_iter()
+        .chain(fallbacks)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
+        .unwrap_or_else(|| panic!("{NIX_REQUIRED} (`{name}` is not on PATH nor in /usr/bin)"))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `nix-instantiate` (see [`nix_executable`]).
+pub fn nix_instantiate() -> PathBuf {
+    nix_executable("nix-instantiate")
+}
+
+/// A `nix-instantiate` command run in `dir` (a temporary directory), with its state, logs and
+/// `HOME` there.
+pub fn nix_instantiate_in(dir: &Path) -> Command {
+    let mut cmd = Command::new(nix_instantiate());
+    cmd.current_dir(dir)
+        .env("NIX_STATE_DIR", dir.join("nix-state"))
+        .env("NIX_LOG_DIR", dir.join("nix-log"))
+        .env("HOME", dir);
+    cmd
+}
+
+/// The `nix` executable (see [`nix_executable`]); panics with [`NIX_REQUIRED`] when there is
+/// none.
 pub fn require_nix() -> PathBuf {
-    super::nix_executable("nix")
+    nix_executable("nix")
 }
 
 /// A `nix` command with flakes enabled, offline, without the evaluation
@@ -217,6 +265,15 @@ pub fn create_local_sources(yaml: &Path) -> Vec<(String, PathBuf)> {
         }
     }
     made
+}
+
+/// The validated hosts of a description file, through the library (panics on invalid input:
+/// the examples are valid).
+pub fn load_hosts(yaml: &Path) -> Vec<nixgen::model::load::LoadedHost> {
+    let doc = nixgen::model::load::read(yaml)
+        .unwrap_or_else(|f| panic!("{} does not load:\n{f}", yaml.display()));
+    nixgen::model::load::hosts(&doc)
+        .unwrap_or_else(|f| panic!("{} does not validate:\n{f}", yaml.display()))
 }
 
 /// One configuration of a [`Generated`] set.
