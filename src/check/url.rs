@@ -78,8 +78,15 @@ mod tests {
 
     #[test]
     fn urls_refuse_what_nix_cannot_parse() {
-        assert!(flake_url(Path::new("/tmp/a b")).is_err());
-        assert!(flake_url(Path::new("/tmp/é")).is_err());
+        for (dir, bad) in [("/tmp/a b", "' '"), ("/tmp/é", "'é'")] {
+            let e = flake_url(Path::new(dir)).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!(
+                    "cannot address this directory as a `path:` URL: it contains {bad}"
+                )),
+                "{e}"
+            );
+        }
         assert_eq!(
             flake_url(Path::new("/tmp/a-b_c.d")).unwrap(),
             "path:/tmp/a-b_c.d"

@@ -1023,7 +1023,15 @@ mod tests {
         let src = "{ a = 1; }";
         let mut ed = Editor::new(src);
         ed.insert(1, " b = ".into());
-        assert!(ed.finish().is_err());
+        // `{ b =  a = 1; }`: the strict parser's own error, at the second `=` (not an internal
+        // error such as overlapping edits, which is_err() would have let through too).
+        let err = ed.finish().unwrap_err();
+        assert_eq!(
+            err.position.map(|p| (p.line, p.column)),
+            Some((1, 8)),
+            "{err}"
+        );
+        assert!(err.message.starts_with("expected ';'"), "{err}");
     }
 
     #[test]

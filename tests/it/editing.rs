@@ -1,0 +1,876 @@
+//! `generate`, `scaffold` and `overlay add` over flakes that already exist, through the real
+//! binary: a generated flake that a person then edited by hand survives a YAML change with
+//! every hand edit intact; items gone from the YAML are reported and kept, and removed with
+//! `--prune`; re-running is a no-op; only the chosen configuration of a multi-configuration
+//! flake is touched; new code follows the file's own indentation (tabs, 4 spaces).
+//! Every output is checked with rnix, nixgen's strict parser and `nix-instantiate --parse`
+//! (evaluation is another suite's job).
+
+use std::path::{Path, PathBuf};
+
+use crate::support::edits::*;
+use crate::support::{assert_parses, read, write};
+use rnix::ast;
+use rowan::ast::AstNode;
+
+/// A scratch directory holding a host description and its flake.
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn new() -> Work {
+        Work {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        write(self.path(), name, text)
+    }
+
+    fn read(&self, name: &str) -> String {
+        read(&self.path().join(name))
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        run_in(self.path(), args)
+    }
+
+    /// `generate host.yaml` plus `extra` flags; asserts exit 0; returns stderr.
+    fn generate(&self, extra: &[&str]) -> String {
+        let mut args = vec!["generate", "host.yaml", "--no-git"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = self.run(&args);
+        assert_eq!(code, 0, "generate {extra:?} failed: {err}");
+        err
+    }
+
+    /// A second identical run changes no byte and says so.
+    fn assert_up_to_date(&self, extra: &[&str]) {
+        let before = self.read("flake.nix");
+        let err = self.generate(extra);
+        assert!(
+            err.contains("flake.nix is up to date"),
+            "not up to date: {err}"
+        );
+        assert_eq!(self.read("flake.nix"), before, "a re-run changed bytes");
+    }
+}
+
+const HOST_V1: &str = "\
+name: devel
+backend: imageless
+nixosFlake: path:/home/user/src/nixos-flake
+hostName: devel
+profiles: [devel]
+shares:
+  /mnt/home: { tag: home }
+overlays:
+  fio: { src: /srv/fio }
+packages: [gdb]
+";
+
+/// HOST_V1 with: hostName changed, the profile switched, a share tag changed, storage added,
+/// an overlay added and a package added.
+const HOST_V2: &str = "\
+name: devel
+backend: imageless
+nixosFlake: path:/home/user/src/nixos-flake
+hostName: devel2
+profiles: [build-tools]
+shares:
+  /mnt/home: { tag: homes }
+storage:
+  /mnt/nvme0: { device: /dev/nvme0n1, fsType: xfs, autoFormat: true }
+overlays:
+  fio: { src: /srv/fio }
+  kmod: { src: /srv/kmod }
+packages: [gdb, bpftrace]
+";
+
+/// Replaces the first `from` (which must be there) with `to`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "hand edit: `{from}` not found in\n{text}"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// What a person does to a generated flake: comments everywhere (`#` and `/* */`), a
+/// hand-added module file, an extra option in the inline module, one block re-indented.
+/// Returns the edited text and the hand-written fragments that must survive byte for byte.
+fn hand_edit(generated: &str) -> (String, Vec<&'static str>) {
+    let mut s = format!("# devel box, hand-tuned: keep the serial console\n{generated}");
+    s = edit(&s, "  inputs = {\n", "  inputs = { # pinned by hand\n");
+    s = edit(
+        &s,
+        "    nixpkgs.follows = \"nixos-flake/nixpkgs\";\n",
+        "    nixpkgs.follows = \"nixos-flake/nixpkgs\"; /* same nixpkgs as nixos-flake */\n",
+    );
+    s = edit(
+        &s,
+        "          nixos-flake.nixosModules.profiles.devel\n",
+        "          nixos-flake.nixosModules.profiles.devel\n          ./hardware.nix # disks of this box\n",
+    );
+    s = edit(
+        &s,
+        "            networking.hostName = \"devel\";\n",
+        "            /* name on the lab network */ networking.hostName = \"devel\";\n            boot.kernelParams = [ \"console=ttyS0\" ]; # serial console\n",
+    );
+    s = edit(
+        &s,
+        "            nixos-flake.shares.\"/mnt/home\" = {\n              tag = \"home\";\n            };\n",
+        "            nixos-flake.shares.\"/mnt/home\" = {\n                tag = \"home\";    # the host side\n            };\n",
+    );
+    s = edit(
+        &s,
+        "              nixos-flake.overlays.default\n",
+        "              nixos-flake.overlays.default # keep first\n",
+    );
+    s = format!("{s}\n# end of flake\n");
+    let fragments = vec![
+        "# devel box, hand-tuned: keep the serial console\n",
+        "  inputs = { # pinned by hand\n",
+        "; /* same nixpkgs as nixos-flake */\n",
+        "          ./hardware.nix # disks of this box\n",
+        "            /* name on the lab network */ networking.hostName = ",
+        "            boot.kernelParams = [ \"console=ttyS0\" ]; # serial console\n",
+        "            nixos-flake.shares.\"/mnt/home\" = {\n                tag = ",
+        ";    # the host side\n            };\n",
+        "              nixos-flake.overlays.default # keep first\n",
+        "}\n\n# end of flake\n",
+    ];
+    (s, fragments)
+}
+
+fn assert_fragments(text: &str, fragments: &[&str]) {
+    for f in fragments {
+        assert!(text.contains(f), "hand edit lost: {f:?}\n{text}");
+    }
+}
+
+#[test]
+fn hand_edits_survive_a_yaml_change() {
+    let w = Work::new();
+    w.write("host.yaml", HOST_V1);
+    w.generate(&[]);
+    let (edited, fragments) = hand_edit(&w.read("flake.nix"));
+    assert_parses("hand-edited", &edited);
+    w.write("flake.nix", &edited);
+    // Nothing in the YAML changed: the hand edits are not nixgen's business.
+    w.assert_up_to_date(&[]);
+
+    w.write("host.yaml", HOST_V2);
+    let err = w.generate(&[]);
+    let new = w.read("flake.nix");
+    assert_parses("regenerated", &new);
+    assert_fragments(&new, &fragments);
+    assert!(lost_comments(&edited, &new).is_empty(), "{new}");
+    for wanted in [
+        "networking.hostName = \"devel2\";",
+        "tag = \"homes\";    # the host side",
+        "nixos-flake.nixosModules.profiles.build-tools",
+        "nixos-flake.nixosModules.mounts.storage",
+        "nixos-flake.storage.\"/mnt/nvme0\"",
+        "device = \"/dev/nvme0n1\";",
+        "autoFormat = true;",
+        "kmod = prev.kmod.overrideAttrs { src = inputs.kmod-src; };",
+        "path = \"/srv/kmod\";",
+        "environment.systemPackages = with pkgs; [ gdb bpftrace ];",
+    ] {
+        assert!(new.contains(wanted), "missing {wanted:?}:\n{new}");
+    }
+    // The profile that was switched away from is owned by nixgen: reported and kept.
+    assert!(
+        err.contains(
+            "nixos-flake.nixosModules.profiles.devel` is not in the host description; kept"
+        ),
+        "{err}"
+    );
+    assert!(new.contains("nixos-flake.nixosModules.profiles.devel\n"));
+    // Hand-added module files are the author's: never reported.
+    assert!(!err.contains("hardware.nix"), "{err}");
+    // Every line the author wrote that nixgen does not own is still there.
+    for line in edited.lines() {
+        let owned = ["hostName", "tag = ", "systemPackages", "(final: prev:"]
+            .iter()
+            .any(|o| line.contains(o));
+        assert!(owned || new.contains(line), "line lost: {line:?}\n{new}");
+    }
+    w.assert_up_to_date(&[]);
+
+    // --prune removes the stale profile and nothing else.
+    let err = w.generate(&["--prune"]);
+    assert!(
+        err.contains("removed module `nixos-flake.nixosModules.profiles.devel` (--prune)"),
+        "{err}"
+    );
+    let pruned = w.read("flake.nix");
+    assert_parses("pruned", &pruned);
+    assert_eq!(
+        pruned,
+        new.replacen("          nixos-flake.nixosModules.profiles.devel\n", "", 1)
+    );
+    w.assert_up_to_date(&["--prune"]);
+    w.assert_up_to_date(&[]);
+}
+
+/// HOST_V2 with the share, the storage, one overlay, one package and hostName gone.
+const HOST_V3: &str = "\
+name: devel
+backend: imageless
+nixosFlake: path:/home/user/src/nixos-flake
+profiles: [build-tools]
+overlays:
+  fio: { src: /srv/fio }
+packages: [gdb]
+";
+
+#[test]
+fn items_gone_from_the_yaml_are_reported_kept_and_pruned() {
+    let w = Work::new();
+    w.write("host.yaml", HOST_V2);
+    w.generate(&[]);
+    let generated = w.read("flake.nix");
+    let edited = edit(
+        &generated,
+        "            nixpkgs.overlays = [\n",
+        "            # overlays: fio from my checkout\n            nixpkgs.overlays = [\n",
+    );
+    let edited = format!("# hand-written header\n{edited}");
+    w.write("flake.nix", &edited);
+    w.write("host.yaml", HOST_V3);
+    let err = w.generate(&[]);
+    assert_eq!(w.read("flake.nix"), edited, "stale items must be kept");
+    for reported in [
+        "`networking.hostName` is not in the host description; kept",
+        "nixos-flake.shares.\"/mnt/home\" is not in the host description; kept",
+        "nixos-flake.storage.\"/mnt/nvme0\" is not in the host description; kept",
+        "overlay for `kmod` is not in the host description; kept",
+        "package `bpftrace` is not in the host description; kept",
+        "input `kmod-src` is not in the host description; kept",
+        "remove it with --prune",
+    ] {
+        assert!(err.contains(reported), "not reported: {reported}\n{err}");
+    }
+
+    let err = w.generate(&["--prune"]);
+    let pruned = w.read("flake.nix");
+    assert_parses("pruned", &pruned);
+    assert!(lost_comments(&edited, &pruned).is_empty(), "{pruned}");
+    for gone in [
+        "hostName",
+        "nixos-flake.shares",
+        "nixos-flake.storage",
+        "kmod = prev.kmod",
+        "kmod-src",
+        "bpftrace",
+    ] {
+        assert!(!pruned.contains(gone), "{gone} was not pruned:\n{pruned}");
+    }
+    for kept in [
+        "fio = prev.fio.overrideAttrs { src = inputs.fio-src; };",
+        "environment.systemPackages = with pkgs; [\n              gdb\n            ];",
+        "nixos-flake.overlays.default",
+        "nixos-flake.nixosModules.profiles.build-tools",
+    ] {
+        assert!(pruned.contains(kept), "{kept} lost:\n{pruned}");
+    }
+    assert!(err.contains("(--prune)"), "{err}");
+    // The pruned file is what nixgen would generate plus the hand-written comments, or is at
+    // least stable: a re-run is a no-op.
+    w.assert_up_to_date(&["--prune"]);
+}
+
+#[test]
+fn a_renamed_host_renames_the_configuration_and_keeps_the_rest() {
+    let w = Work::new();
+    w.write("host.yaml", HOST_V1);
+    w.generate(&[]);
+    let (edited, fragments) = hand_edit(&w.read("flake.nix"));
+    w.write("flake.nix", &edited);
+    w.write(
+        "host.yaml",
+        &HOST_V1.replace("name: devel\n", "name: devel-nvme\n"),
+    );
+    w.generate(&[]);
+    let new = w.read("flake.nix");
+    assert_parses("renamed", &new);
+    assert_fragments(&new, &fragments);
+    assert_eq!(
+        new,
+        edited.replacen(
+            "nixosConfigurations.devel =",
+            "nixosConfigurations.devel-nvme =",
+            1
+        )
+    );
+    w.assert_up_to_date(&[]);
+}
+
+/// The text of configuration `name`'s binding in a flake.
+fn config_text(text: &str, name: &str) -> String {
+    let root = rnix::Root::parse(text).tree();
+    root.syntax()
+        .descendants()
+        .filter_map(ast::AttrpathValue::cast)
+        .find(|b| {
+            b.attrpath()
+                .is_some_and(|p| p.attrs().last().is_some_and(|a| a.syntax().text() == name))
+                && b.value()
+                    .is_some_and(|v| v.syntax().text().to_string().contains("nixosSystem"))
+        })
+        .map(|b| b.syntax().text().to_string())
+        .unwrap_or_else(|| panic!("no configuration {name}"))
+}
+
+#[test]
+fn overlay_add_on_several_configurations_needs_config() {
+    let w = Work::new();
+    let original = read(&corpus_dir().join("23-nested-nixosconfigurations.nix"));
+    w.write("flake.nix", &original);
+    let (code, _, err) = w.run(&["overlay", "add", "kmod", "--src", "/srv/kmod"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("2 configurations"), "{err}");
+    assert!(err.contains("--config: guest, controller"), "{err}");
+    assert_eq!(w.read("flake.nix"), original);
+
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "kmod",
+        "--src",
+        "/srv/kmod",
+        "--config",
+        "nosuch",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no configuration `nosuch`"), "{err}");
+    assert!(err.contains("guest, controller"), "{err}");
+    assert_eq!(w.read("flake.nix"), original);
+
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "kmod",
+        "--src",
+        "/srv/kmod",
+        "--config",
+        "controller",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let new = w.read("flake.nix");
+    assert_parses("controller + kmod", &new);
+    assert_eq!(config_text(&new, "guest"), config_text(&original, "guest"));
+    assert!(config_text(&new, "controller").contains("kmod = prev.kmod.overrideAttrs"));
+    assert!(lost_comments(&original, &new).is_empty());
+
+    // The listing of all configurations shows each entry under its own.
+    let (code, out, _) = w.run(&["overlay", "list", "--json"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let pairs: Vec<(String, String)> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["config"].as_str().unwrap().to_owned(),
+                r["package"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("guest".to_owned(), "fio".to_owned()),
+            ("controller".to_owned(), "kmod".to_owned())
+        ]
+    );
+
+    // Removing from one configuration leaves the other alone; the input goes (no user left).
+    let (code, _, err) = w.run(&["overlay", "remove", "kmod", "--config", "controller"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("flake.nix"), original);
+}
+
+#[test]
+fn generate_touches_only_its_configuration_of_several() {
+    for (file, name, other) in [
+        ("23-nested-nixosconfigurations.nix", "controller", "guest"),
+        ("39-shared-module-list.nix", "monitor", "devel"),
+    ] {
+        let w = Work::new();
+        let original = read(&corpus_dir().join(file));
+        w.write("flake.nix", &original);
+        w.write(
+            "host.yaml",
+            &format!(
+                "name: {name}\nbackend: imageless\nnixosFlake: path:/home/user/src/nixos-flake\n\
+                 hostName: {name}-host\nprofiles: [monitoring]\npackages: [htop]\n\
+                 overlays:\n  kmod: {{ src: /srv/kmod }}\n"
+            ),
+        );
+        w.generate(&[]);
+        let new = w.read("flake.nix");
+        assert_parses(file, &new);
+        assert_eq!(
+            config_text(&new, other),
+            config_text(&original, other),
+            "{file}: configuration {other} was touched"
+        );
+        let mine = config_text(&new, name);
+        for wanted in [
+            "hostName = \"",
+            "kmod = prev.kmod.overrideAttrs",
+            "htop",
+            "nixos-flake.nixosModules.profiles.monitoring",
+        ] {
+            assert!(mine.contains(wanted), "{file}: {wanted} missing in\n{mine}");
+        }
+        assert!(lost_comments(&original, &new).is_empty(), "{file}");
+        if file.starts_with("39") {
+            // The backend comes through the shared `sharedModules ++ [ ... ]` list: not
+            // added a second time, and the shared list is not touched.
+            let count = |t: &str| t.matches("nixosModules.backends.imageless").count();
+            assert_eq!(count(&new), count(&original), "{new}");
+        }
+        w.assert_up_to_date(&[]);
+    }
+}
+
+const FLEET_V1: &str = "\
+defaults:
+  nixosFlake: path:/home/user/src/nixos-flake
+  backend: imageless
+  packages: [gdb]
+configurations:
+  devel: { profiles: [devel], hostName: devel }
+  storage:
+    profiles: [devel]
+    storage: { /mnt/nvme0: { device: /dev/nvme0n1, fsType: xfs, autoFormat: true } }
+";
+
+const FLEET_V2: &str = "\
+defaults:
+  nixosFlake: path:/home/user/src/nixos-flake
+  backend: imageless
+  packages: [gdb, bpftrace]
+configurations:
+  devel: { profiles: [build-tools], hostName: devel }
+  storage:
+    profiles: [devel]
+    storage: { /mnt/nvme0: { device: /dev/nvme0n1, fsType: xfs, autoFormat: true } }
+    overlays: { fio: { src: /srv/fio } }
+";
+
+#[test]
+fn scaffold_again_over_edited_flakes_keeps_the_edits() {
+    let w = Work::new();
+    w.write("fleet.yaml", FLEET_V1);
+    let scaffold = |w: &Work| {
+        let (code, _, err) = w.run(&["scaffold", "fleet.yaml", "--no-git"]);
+        assert_eq!(code, 0, "{err}");
+        err
+    };
+    scaffold(&w);
+    let mut edited = Vec::new();
+    for name in ["devel", "storage"] {
+        let path = format!("configurations/{name}/flake.nix");
+        let text = w.read(&path);
+        let text = edit(
+            &text,
+            "          nixos-flake.nixosModules.profiles.devel\n",
+            "          nixos-flake.nixosModules.profiles.devel\n          ./local.nix /* site-specific */\n",
+        );
+        let text = format!("# {name}: hand-edited\n{text}");
+        w.write(&path, &text);
+        edited.push((path, text));
+    }
+    let err = scaffold(&w);
+    for (path, text) in &edited {
+        assert!(err.contains(&format!("{path} is up to date")), "{err}");
+        assert_eq!(&w.read(path), text);
+    }
+    w.write("fleet.yaml", FLEET_V2);
+    scaffold(&w);
+    for (path, text) in &edited {
+        let new = w.read(path);
+        assert_parses(path, &new);
+        assert!(lost_comments(text, &new).is_empty(), "{path}\n{new}");
+        assert!(
+            new.contains("          ./local.nix /* site-specific */\n"),
+            "{new}"
+        );
+        assert!(new.contains("[ gdb bpftrace ]"), "{path}: {new}");
+    }
+    let devel = w.read("configurations/devel/flake.nix");
+    assert!(devel.contains("nixos-flake.nixosModules.profiles.build-tools"));
+    let storage = w.read("configurations/storage/flake.nix");
+    assert!(storage.contains("fio = prev.fio.overrideAttrs { src = inputs.fio-src; };"));
+    assert!(storage.contains("path = \"/srv/fio\";"));
+    let err = scaffold(&w);
+    for (path, _) in &edited {
+        assert!(err.contains(&format!("{path} is up to date")), "{err}");
+    }
+}
+
+#[test]
+fn init_then_generate_is_up_to_date_and_keeps_its_examples() {
+    for template in ["imageless", "libvirt", "controller"] {
+        let w = Work::new();
+        let (code, _, err) = w.run(&["init", "--template", template, "--no-git"]);
+        assert_eq!(code, 0, "{template}: {err}");
+        let flake = w.read("flake.nix");
+        let err = w.generate(&[]);
+        assert!(err.contains("flake.nix is up to date"), "{template}: {err}");
+        assert_eq!(w.read("flake.nix"), flake);
+
+        // A YAML change on the init'ed flake keeps its commented-out examples.
+        let yaml = w.read("host.yaml");
+        w.write("host.yaml", &format!("{yaml}packages: [htop]\n"));
+        w.generate(&[]);
+        let new = w.read("flake.nix");
+        assert_parses(template, &new);
+        assert!(lost_comments(&flake, &new).is_empty(), "{template}:\n{new}");
+        assert!(new.contains("htop"), "{template}:\n{new}");
+        w.assert_up_to_date(&[]);
+    }
+}
+
+/// Re-indents a two-space file with `unit` per level.
+fn reindent(text: &str, unit: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let n = l.len() - l.trim_start_matches(' ').len();
+            format!("{}{}\n", unit.repeat(n / 2), &l[n..])
+        })
+        .collect()
+}
+
+#[test]
+fn tabs_and_four_spaces_get_new_code_in_their_own_indentation() {
+    for (unit, what) in [("\t", "tabs"), ("    ", "4 spaces")] {
+        let w = Work::new();
+        w.write("host.yaml", HOST_V1);
+        w.generate(&[]);
+        let styled = reindent(&w.read("flake.nix"), unit);
+        assert_parses(what, &styled);
+        w.write("flake.nix", &styled);
+        w.assert_up_to_date(&[]);
+        w.write("host.yaml", HOST_V2);
+        w.generate(&[]);
+        let new = w.read("flake.nix");
+        assert_parses(what, &new);
+        let mut added = 0;
+        for h in hunks(&styled, &new) {
+            for (line, text) in &h.added {
+                added += 1;
+                let lead: String = text
+                    .chars()
+                    .take_while(|c| *c == ' ' || *c == '\t')
+                    .collect();
+                let ok = match unit {
+                    "\t" => !lead.contains(' '),
+                    _ => !lead.contains('\t') && lead.len().is_multiple_of(4),
+                };
+                assert!(
+                    ok,
+                    "{what}: line {line} is indented otherwise: {text:?}\n{new}"
+                );
+            }
+        }
+        assert!(added > 10, "{what}: the change added {added} lines");
+        w.assert_up_to_date(&[]);
+    }
+}
+
+/// A hand-written module file (no flake) gets overlays added and removed in place.
+#[test]
+fn overlay_add_on_a_module_file_with_fetchers() {
+    let w = Work::new();
+    let module = "\
+# site module
+{ pkgs, ... }:
+{
+  environment.systemPackages = [ pkgs.gdb ]; # debugging
+}
+";
+    w.write("site.nix", module);
+    let args = [
+        "overlay",
+        "add",
+        "damo",
+        "--github",
+        "damonitor/damo",
+        "--rev",
+        "v2.0",
+        "--hash",
+        "sha256-AAAA",
+        "--flake",
+        "site.nix",
+    ];
+    let (code, _, err) = w.run(&args);
+    assert_eq!(code, 0, "{err}");
+    let new = w.read("site.nix");
+    assert_parses("module", &new);
+    assert!(lost_comments(module, &new).is_empty());
+    assert!(new.contains("final.fetchFromGitHub"), "{new}");
+    let (_, _, err) = w.run(&args);
+    assert!(err.contains("up to date"), "{err}");
+    let (code, _, err) = w.run(&[
+        "overlay", "add", "fio", "--src", "/srv/fio", "--flake", "site.nix",
+    ]);
+    assert_eq!(code, 1, "a module file has no inputs: {err}");
+    assert!(err.contains("help:"), "{err}");
+    let (code, _, err) = w.run(&["overlay", "remove", "damo", "--flake", "site.nix"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("site.nix"), module);
+}
+
+// --- v2: the key table's ownership, outputs, inputs ---------------------------------------
+
+const V2_HOST: &str = "name: lab\nbackend: libvirt\nnixosFlake: path:/srv/nixos-flake\n\
+profiles: [devel, monitoring]\ntestSuites: [ltp]\nuser: { name: kdevops }\n\
+sshKeys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyExampleKey me@x\"]\n\
+shares:\n  /mnt/home: { tag: home }\n\
+monitoring: { outputDir: /mnt/m/%i }\n\
+overlays:\n  fio: { src: /srv/fio }\n\
+settings: { time.timeZone: UTC }\nimage: { diskSize: 100 }\n";
+
+#[test]
+fn changing_the_backend_replaces_module_and_output() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    let first = w.read("flake.nix");
+    assert!(
+        first.contains("packages.x86_64-linux.image = import"),
+        "{first}"
+    );
+    assert!(first.contains("nixos-flake.nixosModules.backends.libvirt"));
+    // A hand edit that must survive.
+    let edited = first.replace(
+        "      nixosConfigurations.lab",
+        "      # my note about the lab\n      nixosConfigurations.lab",
+    );
+    w.write("flake.nix", &edited);
+    w.write(
+        "host.yaml",
+        &V2_HOST
+            .replace("backend: libvirt", "backend: imageless")
+            .replace("image: { diskSize: 100 }\n", ""),
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("backend change", &flake);
+    assert!(
+        flake.contains("nixos-flake.nixosModules.backends.imageless"),
+        "{flake}"
+    );
+    assert!(
+        !flake.contains("backends.libvirt"),
+        "the old backend is replaced: {flake}"
+    );
+    assert!(
+        !flake.contains("make-disk-image"),
+        "the image output goes: {flake}"
+    );
+    assert!(
+        flake.contains(
+            "packages.x86_64-linux.toplevel = self.nixosConfigurations.lab.config.system.build.toplevel;"
+        ),
+        "{flake}"
+    );
+    assert!(flake.contains("# my note about the lab"), "{flake}");
+    w.assert_up_to_date(&[]);
+}
+
+#[test]
+fn pruning_an_owned_map_leaves_no_empty_husk() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    w.write(
+        "host.yaml",
+        &V2_HOST
+            .replace("shares:\n  /mnt/home: { tag: home }\n", "")
+            .replace("user: { name: kdevops }\n", "")
+            .replace("monitoring: { outputDir: /mnt/m/%i }\n", ""),
+    );
+    let err = w.generate(&["--prune"]);
+    assert!(
+        err.contains("removed nixos-flake.shares.\"/mnt/home\""),
+        "{err}"
+    );
+    let flake = w.read("flake.nix");
+    assert_parses("prune", &flake);
+    assert!(
+        !flake.contains("nixos-flake.shares"),
+        "no `shares = {{ }}` husk: {flake}"
+    );
+    assert!(!flake.contains("nixos-flake.user"), "{flake}");
+    assert!(!flake.contains("outputDir"), "{flake}");
+    assert!(
+        flake.contains("nixos-flake.monitoring"),
+        "enable stays: {flake}"
+    );
+    w.assert_up_to_date(&["--prune"]);
+}
+
+#[test]
+fn a_source_change_repoints_the_input_in_place() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    assert!(w.read("flake.nix").contains("path = \"/srv/fio\";"));
+    w.write(
+        "host.yaml",
+        &V2_HOST.replace(
+            "src: /srv/fio",
+            "src: \"git+https://example.com/fio.git?ref=main\"",
+        ),
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("repoint", &flake);
+    assert!(
+        flake.contains("url = \"git+https://example.com/fio.git?ref=main\";"),
+        "{flake}"
+    );
+    assert!(!flake.contains("type = \"path\""), "{flake}");
+    assert!(!flake.contains("/srv/fio"), "{flake}");
+    w.assert_up_to_date(&[]);
+    // The url form of the same local tree counts as the same location: no churn.
+    let w2 = Work::new();
+    w2.write("host.yaml", V2_HOST);
+    w2.generate(&[]);
+    let written = w2.read("flake.nix").replace(
+        "type = \"path\";\n      path = \"/srv/fio\";",
+        "url = \"path:/srv/fio\";",
+    );
+    assert!(written.contains("url = \"path:/srv/fio\";"));
+    w2.write("flake.nix", &written);
+    w2.assert_up_to_date(&[]);
+}
+
+#[test]
+fn overlay_add_never_repoints_an_existing_input() {
+    let w = Work::new();
+    w.write("host.yaml", V2_HOST);
+    w.generate(&[]);
+    let before = w.read("flake.nix");
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "kmod",
+        "--src",
+        "/srv/kmod",
+        "--input",
+        "fio-src",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("input `fio-src` already exists and points elsewhere"),
+        "{err}"
+    );
+    assert!(err.contains("flake.nix:"), "located: {err}");
+    assert_eq!(w.read("flake.nix"), before, "nothing written");
+    // Flags go through the same rules as the YAML.
+    for (args, wanted) in [
+        (
+            &["overlay", "add", "damo", "--github", "a/b", "--rev", "x y"][..],
+            "--rev",
+        ),
+        (
+            &[
+                "overlay", "add", "damo", "--github", "a/b", "--rev", "abc", "--hash", "nonsense",
+            ][..],
+            "--hash",
+        ),
+        (
+            &[
+                "overlay",
+                "add",
+                "kmod",
+                "--git",
+                "not a url",
+                "--rev",
+                "abc",
+            ][..],
+            "--git",
+        ),
+        (
+            &[
+                "overlay",
+                "add",
+                "kmod",
+                "--src",
+                "/srv/kmod",
+                "--rev",
+                "abc",
+            ][..],
+            "--rev",
+        ),
+    ] {
+        let (code, _, err) = w.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(wanted), "{args:?}: {err}");
+        assert_eq!(w.read("flake.nix"), before, "nothing written");
+    }
+}
+
+#[test]
+fn overlay_add_and_remove_keep_host_yaml_in_agreement() {
+    let w = Work::new();
+    let host = "# my lab\nname: lab\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\n\
+                # packages I use\npackages: [gdb]\n";
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "fio",
+        "--src",
+        "/srv/fio",
+        "--clear-patches",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let yaml = w.read("host.yaml");
+    assert!(yaml.starts_with(host), "every line kept:\n{yaml}");
+    assert!(
+        yaml.ends_with("overlays:\n  fio: { src: /srv/fio, clearPatches: true }\n"),
+        "{yaml}"
+    );
+    // generate agrees with the flake overlay add wrote: --prune keeps the overlay.
+    let before = w.read("flake.nix");
+    let err = w.generate(&["--prune"]);
+    assert!(err.contains("up to date"), "{err}");
+    assert_eq!(w.read("flake.nix"), before);
+    let (code, _, err) = w.run(&[
+        "overlay",
+        "add",
+        "damo",
+        "--github",
+        "damonitor/damo",
+        "--rev",
+        "v2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(w
+        .read("host.yaml")
+        .contains("  damo: { github: { owner: damonitor, repo: damo, rev: v2, hash: \"\" } }\n"));
+    w.assert_up_to_date(&["--prune"]);
+    // remove is the inverse, in both files.
+    for pkg in ["damo", "fio"] {
+        let (code, _, err) = w.run(&["overlay", "remove", pkg]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert_eq!(w.read("host.yaml"), host);
+}

@@ -1,0 +1,184 @@
+//! The README's examples, run as written (everything but `$EDITOR`, `nix build` and
+//! `cargo install`, which need a person, the network and a toolchain install).
+
+use std::path::Path;
+
+use crate::support::{self, repo_root, run};
+
+fn readme() -> String {
+    std::fs::read_to_string(repo_root().join("README.md")).expect("README.md is readable")
+}
+
+/// Runs `nixgen ARGS` in `dir` with HOME at `home`; returns (exit code, stdout, stderr).
+fn nixgen(dir: &Path, home: &Path, args: &[&str]) -> (i32, String, String) {
+    run(support::nixgen(dir, home).args(args))
+}
+
+/// The README's command lines that start with `nixgen`, in order.
+fn readme_commands() -> Vec<String> {
+    let text = readme();
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if in_sh {
+            let command = line.split(" #").next().unwrap_or("").trim();
+            if let Some(rest) = command.strip_prefix("nixgen ") {
+                commands.push(rest.to_owned());
+            }
+        }
+    }
+    commands
+}
+
+fn args_of(command: &str, home: &Path) -> Vec<String> {
+    command
+        .split_whitespace()
+        .map(|w| {
+            w.strip_prefix("~/")
+                .map(|rest| home.join(rest).display().to_string())
+                .unwrap_or_else(|| w.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_walkthrough_runs_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(home.join("src/kmod")).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+
+    // Set-up, second half of command 1.
+    let (code, _, err) = nixgen(&work, &home, &["init", "my-vm", "--template", "imageless"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(work.join("my-vm/host.yaml").is_file() && work.join("my-vm/flake.nix").is_file());
+
+    // The walkthrough.
+    let commands = readme_commands();
+    let init = commands
+        .iter()
+        .find(|c| c.starts_with("init configurations/my-vm"))
+        .expect("the walkthrough's init command is in the README");
+    let (code, _, err) = nixgen(
+        &work,
+        &home,
+        &args_of(init, &home)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("git add"), "next steps mention git add: {err}");
+    let vm = work.join("configurations/my-vm");
+    let host = std::fs::read_to_string(vm.join("host.yaml")).unwrap();
+    assert!(host.contains("name: my-vm"), "{host}");
+    let (code, _, err) = nixgen(&vm, &home, &["generate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("flake.nix is up to date"), "{err}");
+    let (code, _, err) = nixgen(&vm, &home, &["check", "--help"]);
+    assert_eq!(code, 0, "{err}");
+
+    // The overlay commands, in the configuration's directory.
+    for command in commands.iter().filter(|c| c.starts_with("overlay ")) {
+        let args = args_of(command, &home);
+        let (code, out, err) = nixgen(
+            &vm,
+            &home,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert_eq!(code, 0, "nixgen {command}: {err}");
+        if command == "overlay list" {
+            assert!(out.contains("kmod") && out.contains("damo"), "{out}");
+        }
+    }
+    let flake = std::fs::read_to_string(vm.join("flake.nix")).unwrap();
+    assert!(
+        !flake.contains("kmod-src = {\n      url"),
+        "kmod was removed again: {flake}"
+    );
+    assert!(flake.contains("damonitor"), "{flake}");
+}
+
+#[test]
+fn the_examples_commands_run_from_the_repository() {
+    let home = tempfile::tempdir().unwrap();
+    let commands = readme_commands();
+    let validate = commands
+        .iter()
+        .find(|c| c.starts_with("validate examples/"))
+        .expect("README validates the examples");
+    assert_eq!(validate, "validate examples/*.yaml");
+    let mut args = vec!["validate".to_owned()];
+    let mut files: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| p.strip_prefix(repo_root()).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    args.extend(files);
+    let (code, _, err) = nixgen(
+        &repo_root(),
+        home.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let scaffold = commands
+        .iter()
+        .find(|c| c.starts_with("scaffold examples/fleet.yaml"))
+        .expect("README scaffolds the example fleet");
+    assert!(
+        scaffold.contains("--dry-run"),
+        "the README's scaffold writes nothing: {scaffold}"
+    );
+    let (code, out, err) = nixgen(
+        &repo_root(),
+        home.path(),
+        &args_of(scaffold, home.path())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("+++ b/"), "{out}");
+}
+
+#[test]
+fn the_yaml_examples_validate() {
+    let text = readme();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        match (&mut block, line) {
+            (None, "```yaml") => block = Some(String::new()),
+            (Some(b), "```") => {
+                if b.starts_with("name:") || b.starts_with("defaults:") {
+                    let file = tmp.path().join(format!("example{checked}.yaml"));
+                    std::fs::write(&file, &*b).unwrap();
+                    let (code, _, err) = nixgen(
+                        tmp.path(),
+                        tmp.path(),
+                        &["validate", file.to_str().unwrap()],
+                    );
+                    assert_eq!(code, 0, "README example does not validate:\n{b}\n{err}");
+                    checked += 1;
+                }
+                block = None;
+            }
+            (Some(b), l) => {
+                b.push_str(l);
+                b.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(checked >= 2, "the host and fleet examples were found");
+}
