@@ -11,6 +11,9 @@
 #   - `nixgen generate` of a typical host (examples/devel.yaml, a new flake each run);
 #   - `nixgen scaffold` of a 1,000-configuration fleet (a fresh tree each run), outside git
 #     and inside a git repository (every file added with intent-to-add);
+#   - side by side with flake-edit (`cargo install flake-edit`, when on PATH): its `add` of a
+#     `flake = false` input (`--no-lock`) on the big flake, and on every hand-written flake of
+#     tests/corpus against `nixgen overlay add` (input and overlay entry) of the same flake;
 # and the peak RSS of `overlay add` on each flake (GNU time -v).
 set -euo pipefail
 
@@ -106,6 +109,9 @@ CASES=(
   "scaffold-1000|sh fresh.sh|$NIXGEN scaffold fleet.yaml --root conf --no-git"
   "scaffold-1000-git|sh fresh.sh|$NIXGEN scaffold inrepo/fleet.yaml --root inrepo/conf"
 )
+if command -v flake-edit >/dev/null; then
+    CASES+=("flake-edit-add-1x|cp big.nix work.nix|flake-edit --flake work.nix --no-lock --non-interactive --no-cache add newpkg-src path:/tmp --no-flake")
+fi
 if command -v hyperfine >/dev/null; then
     args=()
     for c in "${CASES[@]}"; do
@@ -144,3 +150,31 @@ for f in small big huge; do
     rss=$(/usr/bin/time -v $ADD 2>&1 >/dev/null | awk '/Maximum resident/ {print $6}')
     echo "| $f.nix | $(wc -l <$f.nix) | $((rss / 1024)) MiB |"
 done
+
+# Typical flakes: every hand-written flake of the corpus, nixgen and flake-edit in turn on a
+# fresh copy, the medians of the per-flake medians.
+if command -v flake-edit >/dev/null && command -v hyperfine >/dev/null; then
+    echo
+    echo "| typical flakes (tests/corpus, $(ls "$ROOT"/tests/corpus/[0-9]*.nix | wc -l) files) | median of medians |"
+    echo "|---|---:|"
+    : > typical.txt
+    for f in "$ROOT"/tests/corpus/[0-9]*.nix; do
+        hyperfine -N --warmup 2 --runs "$RUNS" --export-json one.json --style none \
+            --prepare "cp $f work.nix" --command-name nixgen \
+            "$NIXGEN overlay add newpkg --src /tmp --flake work.nix" \
+            --prepare "cp $f work.nix" --command-name flake-edit \
+            "flake-edit --flake work.nix --no-lock --non-interactive --no-cache add newpkg-src path:/tmp --no-flake" \
+            >/dev/null 2>&1 || continue
+        python3 -c 'import json; r=json.load(open("one.json"))["results"]; print(r[0]["median"], r[1]["median"])' >> typical.txt
+    done
+    python3 - <<'EOF'
+import statistics
+rows = [tuple(map(float, l.split())) for l in open("typical.txt") if l.strip()]
+n = statistics.median(r[0] for r in rows) * 1000
+f = statistics.median(r[1] for r in rows) * 1000
+faster = sum(1 for a, b in rows if a < b)
+print(f"| nixgen overlay add | {n:.1f} ms |")
+print(f"| flake-edit add (--no-lock) | {f:.1f} ms |")
+print(f"| flakes where nixgen is faster | {faster} of {len(rows)} |")
+EOF
+fi

@@ -452,9 +452,10 @@ pub const KEYS: &[KeyDoc] = &[
         details: "Keys are option paths, dotted (`boot.kernelParams`) or as nested maps; below an option \
                   path a map's keys are attribute names (`boot.kernel.sysctl: { vm.swappiness: 10 }`). \
                   Values are YAML scalars, lists and maps; a string is always a Nix string, never \
-                  code. nixgen owns exactly the paths listed; `nixgen check` maps an unknown option \
-                  or a wrong type back to the key. A path removed from `settings` stays in the flake \
-                  (nixgen cannot tell it from a hand-written option).",
+                  code. nixgen owns exactly the paths listed, and records them in a comment of the \
+                  inline module: a path later removed from `settings` is reported and removed with \
+                  --prune, while options written by hand are never touched. `nixgen check` maps an \
+                  unknown option or a wrong type back to the key.",
         yaml: "settings:\n  boot.kernelParams: [nokaslr]\n  time.timeZone: UTC",
         nix: "boot.kernelParams = [ \"nokaslr\" ];\n\
               time.timeZone = \"UTC\";",

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use rnix::ast::{self, HasEntry};
-use rnix::SyntaxNode;
+use rnix::{SyntaxNode, TextRange};
 use rowan::ast::AstNode;
 
 use super::editor::Editor;
@@ -269,6 +269,7 @@ impl Run<'_, '_> {
                 None => insert_setting(self.flake, &mut self.ed, &main.set, &path, &setting.value)?,
             }
         }
+        self.settings_marker(config, main, cp)?;
         // Owned options the plan no longer sets, as the key table declares them.
         let planned = |path: &[String]| cp.settings.iter().any(|s| s.path == path);
         let covered = |path: &[String]| {
@@ -307,6 +308,100 @@ impl Run<'_, '_> {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The options `settings` owned at the last generate, as the marker comment in the main
+    /// inline module lists them: those the plan no longer sets are stale (reported, removed
+    /// with `--prune`), and the comment is brought in line with the plan.
+    fn settings_marker(
+        &mut self,
+        config: &Config,
+        main: &InlineModule,
+        cp: &ConfigPlan,
+    ) -> Result<()> {
+        use rnix::SyntaxKind as K;
+        let set = main.set.syntax();
+        // The marker: its first comment, and the `#   path` comments that follow it.
+        let tokens: Vec<rnix::SyntaxToken> = set
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() != K::TOKEN_WHITESPACE)
+            .collect();
+        let start = tokens.iter().position(|t| {
+            t.kind() == K::TOKEN_COMMENT
+                && t.text().trim_start_matches('#').trim() == crate::generate::plan::SETTINGS_MARKER
+        });
+        let mut marker: Vec<rnix::SyntaxToken> = Vec::new();
+        if let Some(i) = start {
+            marker.push(tokens[i].clone());
+            for t in &tokens[i + 1..] {
+                let text = t.text();
+                if t.kind() == K::TOKEN_COMMENT && text.starts_with("#  ") {
+                    marker.push(t.clone());
+                } else {
+                    break;
+                }
+            }
+        }
+        let previous: Vec<Vec<String>> = marker
+            .iter()
+            .skip(1)
+            .map(|t| crate::model::settings_path(t.text().trim_start_matches('#').trim()))
+            .collect();
+        // Stale paths stay listed until they are pruned: the next `--prune` still knows them.
+        let mut listed = cp.custom_settings.clone();
+        for path in &previous {
+            if cp.custom_settings.contains(path) {
+                continue;
+            }
+            let p: Vec<&str> = path.iter().map(String::as_str).collect();
+            if let Some((_, found)) = self.find(config, &p)? {
+                self.stale_lookup(&path.join("."), found);
+                if !self.prune {
+                    listed.push(path.clone());
+                }
+            }
+        }
+        let wanted = crate::generate::plan::settings_marker(&listed);
+        match (marker.first(), marker.last(), wanted) {
+            (Some(first), Some(last), wanted) => {
+                let (from, to) = (
+                    usize::from(first.text_range().start()),
+                    usize::from(last.text_range().end()),
+                );
+                let indent = self.ed.line_indent(from).to_owned();
+                let text = wanted.map(|w| comment_lines(&w, &indent));
+                let now = &self.ed.source()[from..to];
+                match text {
+                    Some(t) if t == now => {}
+                    Some(t) => self.ed.replace(
+                        TextRange::new(first.text_range().start(), last.text_range().end()),
+                        t,
+                    ),
+                    None => {
+                        // The whole lines the marker stood on.
+                        let line_start = self.ed.source()[..from].rfind('\n').map_or(0, |i| i + 1);
+                        let line_end = self.ed.source()[to..]
+                            .find('\n')
+                            .map_or(self.ed.source().len(), |i| to + i + 1);
+                        let range =
+                            TextRange::new((line_start as u32).into(), (line_end as u32).into());
+                        self.ed.replace(range, String::new());
+                    }
+                }
+            }
+            (_, _, Some(wanted)) => {
+                // A new marker, before the module's first binding.
+                if let Some(first) = main.set.attrpath_values().next() {
+                    let at = usize::from(first.syntax().text_range().start());
+                    let indent = self.ed.line_indent(at).to_owned();
+                    self.ed
+                        .insert(at, format!("{}\n{indent}", comment_lines(&wanted, &indent)));
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -769,4 +864,12 @@ fn entries_under(set: &ast::AttrSet, path: &[&str]) -> Vec<(String, SyntaxNode)>
 /// An attribute name as the user would write it in a message (`"/mnt/x"` quoted).
 fn attr_shown(name: &str) -> String {
     crate::nix::escape::attr_name(name)
+}
+
+/// `text` as `#` comment lines, every line after the first at `indent`.
+fn comment_lines(text: &str, indent: &str) -> String {
+    text.lines()
+        .map(|l| format!("# {l}"))
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
 }

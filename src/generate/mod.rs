@@ -182,6 +182,9 @@ impl ConfigPlan {
         if self.no_ssh_keys {
             body.push(Entry::Comment(NO_SSH_KEYS.to_owned()));
         }
+        if let Some(marker) = plan::settings_marker(&self.custom_settings) {
+            body.push(Entry::Comment(marker));
+        }
         body.extend(
             self.settings
                 .iter()

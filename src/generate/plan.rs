@@ -83,6 +83,29 @@ pub struct ConfigPlan {
     pub user: Option<String>,
     /// True when the description gives no SSH key (the generated flake says so).
     pub no_ssh_keys: bool,
+    /// The option paths the description's `settings` set (also in `settings`): the flake
+    /// records them in a comment, so that a path later removed from `settings` is known to
+    /// be nixgen's (see [`settings_marker`]).
+    pub custom_settings: Vec<Vec<String>>,
+}
+
+/// The first line of the comment that lists the options a flake's `settings` own.
+pub const SETTINGS_MARKER: &str = "nixgen owns these options (host.yaml `settings`):";
+
+/// The comment text listing `paths` (one `#   a.b.c` line each), or `None` for no paths.
+pub fn settings_marker(paths: &[Vec<String>]) -> Option<String> {
+    if paths.is_empty() {
+        return None;
+    }
+    let mut text = SETTINGS_MARKER.to_owned();
+    for path in paths {
+        let names: Vec<String> = path
+            .iter()
+            .map(|p| crate::nix::escape::attr_name(p))
+            .collect();
+        text.push_str(&format!("\n  {}", names.join(".")));
+    }
+    Some(text)
 }
 
 /// `packages.<system>.<name>` of a configuration, as the library's templates export it.
@@ -404,6 +427,12 @@ pub fn plan_for(valid: &ValidHost) -> FlakePlan {
             output,
             user: valid.user_name().map(str::to_owned),
             no_ssh_keys: valid.ssh_keys.is_empty(),
+            custom_settings: host
+                .settings
+                .iter()
+                .flat_map(|(k, v)| settings_leaves(&settings_path(k), v))
+                .map(|(p, _)| p)
+                .collect(),
         }],
     }
 }

@@ -874,3 +874,52 @@ fn overlay_add_and_remove_keep_host_yaml_in_agreement() {
     }
     assert_eq!(w.read("host.yaml"), host);
 }
+
+#[test]
+fn a_setting_removed_from_the_yaml_is_reported_and_pruned() {
+    let w = Work::new();
+    let host = "name: lab\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\n\
+                settings:\n  time.timeZone: UTC\n  boot.kernelParams: [nokaslr]\n";
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    // A hand-written option beside nixgen's: never nixgen's to remove.
+    let flake = w.read("flake.nix").replace(
+        "time.timeZone = \"UTC\";",
+        "time.timeZone = \"UTC\";\n            networking.firewall.enable = false; # mine",
+    );
+    w.write("flake.nix", &flake);
+    w.write("host.yaml", &host.replace("  time.timeZone: UTC\n", ""));
+    let err = w.generate(&[]);
+    assert!(
+        err.contains("`time.timeZone` is not in the host description; kept"),
+        "{err}"
+    );
+    w.assert_up_to_date(&[]);
+    let err = w.generate(&["--prune"]);
+    assert!(err.contains("removed `time.timeZone`"), "{err}");
+    let flake = w.read("flake.nix");
+    assert_parses("settings prune", &flake);
+    assert!(!flake.contains("timeZone"), "{flake}");
+    assert!(
+        flake.contains("networking.firewall.enable = false; # mine"),
+        "{flake}"
+    );
+    assert!(
+        flake.contains("boot.kernelParams = [ \"nokaslr\" ];"),
+        "{flake}"
+    );
+    w.assert_up_to_date(&["--prune"]);
+    // The last setting gone: the marker goes too.
+    w.write(
+        "host.yaml",
+        &host.replace(
+            "settings:\n  time.timeZone: UTC\n  boot.kernelParams: [nokaslr]\n",
+            "",
+        ),
+    );
+    w.generate(&["--prune"]);
+    let flake = w.read("flake.nix");
+    assert!(!flake.contains("nixgen owns these options"), "{flake}");
+    assert!(!flake.contains("kernelParams"), "{flake}");
+    assert_parses("settings gone", &flake);
+}
