@@ -592,8 +592,10 @@ pub fn json_schema() -> serde_json::Value {
             }
         }
         // A fleet's entries are partial hosts.
-        f["properties"]["configurations"]["additionalProperties"] =
-            serde_json::json!({ "$ref": "#/$defs/HostPartial" });
+        // An entry may be empty (`minimal:`): exactly the defaults.
+        f["properties"]["configurations"]["additionalProperties"] = serde_json::json!({
+            "anyOf": [{ "$ref": "#/$defs/HostPartial" }, { "type": "null" }]
+        });
         f["properties"]["defaults"] = serde_json::json!({ "$ref": "#/$defs/HostPartial" });
     }
     let mut partial = host_def.clone();

@@ -1179,3 +1179,63 @@ fn validate_reads_standard_input() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A YAML description as the JSON the schema describes.
+fn yaml_as_json(text: &str) -> Value {
+    let node = nixgen::yaml::parse(text).expect("the YAML parses");
+    nixgen::yaml::de::from_node::<Value>(&node).expect("the YAML is data")
+}
+
+#[test]
+fn every_shipped_description_validates_against_the_schema_and_bad_ones_do_not() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("schemas/host.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let mut shipped: Vec<std::path::PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    shipped.sort();
+    assert!(shipped.len() >= 8, "{shipped:?}");
+    for path in &shipped {
+        let json = yaml_as_json(&std::fs::read_to_string(path).unwrap());
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+    // What init writes, for each template.
+    let sb = Sandbox::new();
+    for template in ["imageless", "libvirt", "controller"] {
+        let (code, _, stderr) = sb.run(&["init", template, "--template", template, "--no-git"]);
+        assert_eq!(code, 0, "{stderr}");
+        let json = yaml_as_json(&sb.read(&format!("{template}/host.yaml")));
+        assert!(
+            validator.is_valid(&json),
+            "init --template {template}: {json}"
+        );
+    }
+    // A fleet entry may be empty (null) and still validate, as nixgen accepts it.
+    let fleet = yaml_as_json(
+        "defaults: { backend: imageless }\nconfigurations:\n  a:\n  b: { profiles: [devel] }\n",
+    );
+    assert!(validator.is_valid(&fleet), "{fleet}");
+    // What validate rejects at the type level, the schema rejects too.
+    for bad in [
+        "name: x\nbakend: imageless\n",
+        "name: x\nbackend: imageles\n",
+        "name: x\nbackend: imageless\ntestSuites: [nfstests]\n",
+        "name: x\nbackend: imageless\nmonitoring: { sysstat: { interval: 0 } }\n",
+        "name: x\nbackend: libvirt\nimage: { format: vmdk }\n",
+        "backend: imageless\n",
+    ] {
+        assert!(
+            !validator.is_valid(&yaml_as_json(bad)),
+            "the schema accepts {bad:?}"
+        );
+    }
+}
