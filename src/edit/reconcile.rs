@@ -176,6 +176,25 @@ impl Run<'_, '_> {
             Lookup::Missing { .. } => {
                 insert_setting(self.flake, &mut self.ed, args, &["system"], &wanted)
             }
+            // `inherit system;` (the library's template): the variable it names, bound by an
+            // enclosing `let`, is the value; a different system is written there.
+            Lookup::Opaque { node, .. } if inherits_plain(&node, "system") => {
+                match crate::nix::resolve::let_bound(&node, "system") {
+                    Some(binding) => {
+                        if let Some(value) = binding.value() {
+                            if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                                self.ed.replace_expr(value.syntax(), &wanted);
+                            }
+                        }
+                        Ok(())
+                    }
+                    None => Err(self
+                        .flake
+                        .error_at(&node, "`inherit system;` names a variable nixgen cannot find")
+                        .with_help("bind it with `let system = \"x86_64-linux\"; in`, or write `system = \"...\";`")
+                        .into()),
+                }
+            }
             l => Err(self.flake.refuse(&l, "`system`").into()),
         }
     }
@@ -872,4 +891,13 @@ fn comment_lines(text: &str, indent: &str) -> String {
         .map(|l| format!("# {l}"))
         .collect::<Vec<_>>()
         .join(&format!("\n{indent}"))
+}
+
+/// True when `node` is an `inherit` (without `(from)`) that names `name`.
+fn inherits_plain(node: &SyntaxNode, name: &str) -> bool {
+    ast::Inherit::cast(node.clone()).is_some_and(|i| {
+        i.from().is_none()
+            && i.attrs()
+                .any(|a| crate::nix::resolve::attr_name(&a).as_deref() == Some(name))
+    })
 }

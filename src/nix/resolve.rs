@@ -24,9 +24,19 @@ pub fn attr_name(attr: &ast::Attr) -> Option<String> {
         }),
         ast::Attr::Str(s) => static_string(s),
         ast::Attr::Dynamic(d) => {
-            // `${"literal"}` is static too.
-            let inner = d.syntax().children().find_map(ast::Str::cast)?;
-            static_string(&inner)
+            // `${"literal"}` is static too, and so is `${system}` when an enclosing `let`
+            // binds `system` to a literal string (the library's template writes
+            // `packages.${system}.toplevel`).
+            if let Some(inner) = d.syntax().children().find_map(ast::Str::cast) {
+                return static_string(&inner);
+            }
+            let ident = d.syntax().children().find_map(ast::Ident::cast)?;
+            let name = ident.syntax().text().to_string();
+            let binding = let_bound(d.syntax(), &name)?;
+            match binding.value()? {
+                ast::Expr::Str(s) => static_string(&s),
+                _ => None,
+            }
         }
     }
 }
@@ -51,6 +61,39 @@ pub fn binding_keys(binding: &ast::AttrpathValue) -> Option<Vec<String>> {
         .attrs()
         .map(|a| attr_name(&a))
         .collect::<Option<Vec<_>>>()
+}
+
+/// The binding of variable `name` in scope at `node`: the nearest enclosing `let` that binds
+/// it (a single-name binding). `None` when a function argument binds it first (its value is
+/// the caller's), or nothing in the file does.
+pub fn let_bound(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValue> {
+    for ancestor in node.ancestors().skip(1) {
+        if let Some(let_in) = ast::LetIn::cast(ancestor.clone()) {
+            let found = let_in
+                .attrpath_values()
+                .find(|b| binding_keys(b).is_some_and(|k| k.len() == 1 && k[0] == name));
+            if found.is_some() {
+                return found;
+            }
+        }
+        if let Some(lambda) = ast::Lambda::cast(ancestor) {
+            let bound = match lambda.param() {
+                Some(ast::Param::IdentParam(p)) => p.syntax().text() == name,
+                Some(ast::Param::Pattern(p)) => {
+                    p.pat_entries()
+                        .any(|e| e.ident().is_some_and(|i| i.syntax().text() == name))
+                        || p.pat_bind()
+                            .and_then(|b| b.ident())
+                            .is_some_and(|i| i.syntax().text() == name)
+                }
+                None => false,
+            };
+            if bound {
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// Strips what does not change the value's shape for an editor: parentheses, `let ... in`,

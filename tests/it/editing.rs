@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::edits::*;
-use crate::support::{assert_parses, read, write};
+use crate::support::{assert_parses, read, repo_root, write};
 use rnix::ast;
 use rowan::ast::AstNode;
 
@@ -922,4 +922,38 @@ fn a_setting_removed_from_the_yaml_is_reported_and_pruned() {
     assert!(!flake.contains("nixgen owns these options"), "{flake}");
     assert!(!flake.contains("kernelParams"), "{flake}");
     assert_parses("settings gone", &flake);
+}
+
+#[test]
+fn the_librarys_template_is_edited_through_inherit_system_and_dynamic_keys() {
+    let w = Work::new();
+    let template = repo_root().join("tests/fixtures/nixos-flake/templates/imageless");
+    for f in ["flake.nix", "default.nix"] {
+        w.write(f, &std::fs::read_to_string(template.join(f)).unwrap());
+    }
+    let original = w.read("flake.nix");
+    w.write(
+        "host.yaml",
+        "name: vm\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nuser: {}\n",
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("template", &flake);
+    // Only the URL changed: `inherit system;` and `packages.${system}.toplevel` were read,
+    // not rewritten.
+    assert_eq!(
+        flake,
+        original.replace("path:/path/to/nixos-flake", "path:/srv/nixos-flake")
+    );
+    w.assert_up_to_date(&[]);
+    // Another system is written where `system` is bound.
+    w.write(
+        "host.yaml",
+        "name: vm\nsystem: aarch64-linux\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nuser: {}\n",
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert!(flake.contains("system = \"aarch64-linux\";"), "{flake}");
+    assert!(flake.contains("inherit system;"), "{flake}");
+    assert_parses("template aarch64", &flake);
 }
