@@ -124,7 +124,7 @@ fn entry_source(flake: &Flake, entry: &OverlayEntry) -> EntrySource {
 }
 
 /// The scope of an existing overlay function (its argument names).
-fn scope_of(binding: &OverlayBinding, base: &OverlayScope) -> OverlayScope {
+pub fn scope_of(binding: &OverlayBinding, base: &OverlayScope) -> OverlayScope {
     let mut scope = base.clone();
     if let Some((f, p)) = overlay_arg_names(&binding.element) {
         scope.final_name = f;

@@ -331,6 +331,97 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// Brings a multi-line list in line element by element (mkfsArgs, extraGroups, options):
+    /// the elements both have stay with their comments, the others are removed or inserted
+    /// where the plan's order puts them.
+    fn list_elements(&mut self, list: &ast::List, wanted: &[Item]) {
+        let have: Vec<ast::Expr> = list.items().collect();
+        let want: Vec<&Expr> = wanted
+            .iter()
+            .filter_map(|i| match i {
+                Item::Expr(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let same = |h: &ast::Expr, w: &Expr| same_code(&h.syntax().text().to_string(), &w.print());
+        // The longest common subsequence keeps the most elements (and their comments).
+        let (n, m) = (have.len(), want.len());
+        let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i][j] = if same(&have[i], want[j]) {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        let mut anchor: Option<SyntaxNode> = None;
+        let mut removed: Vec<SyntaxNode> = Vec::new();
+        while i < n || j < m {
+            if i < n && j < m && same(&have[i], want[j]) {
+                anchor = Some(have[i].syntax().clone());
+                i += 1;
+                j += 1;
+            } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+                removed.push(have[i].syntax().clone());
+                i += 1;
+            } else {
+                self.ed.insert_item(list, Some(anchor.as_ref()), want[j]);
+                j += 1;
+            }
+        }
+        for node in &removed {
+            self.ed.remove(node);
+        }
+    }
+
+    /// Brings `src` and `patches` of an existing overlay entry's attribute set in line.
+    fn entry_fields(&mut self, body: &ast::AttrSet, entry: &OverlayEntry, scope: &OverlayScope) {
+        let src = entry.src_expr(scope);
+        match lookup(body, &["src"]) {
+            Lookup::Found { value, .. }
+                if !same_code(&value.syntax().text().to_string(), &src.print()) =>
+            {
+                self.ed.replace_expr(value.syntax(), &src);
+            }
+            Lookup::Missing { set, anchor, .. } => self.ed.insert_binding(
+                &set,
+                anchor.as_ref().map(|a| a.syntax()),
+                &["src".to_owned()],
+                &src,
+            ),
+            _ => {}
+        }
+        let empty = Expr::List(Vec::new());
+        match lookup(body, &["patches"]) {
+            Lookup::Found { value, binding } => {
+                let is_empty = same_code(&value.syntax().text().to_string(), &empty.print());
+                if entry.clear_patches && !is_empty {
+                    self.ed.replace_expr(value.syntax(), &empty);
+                } else if !entry.clear_patches && is_empty {
+                    // `patches = [ ];` is what clearPatches wrote; a list of patches a person
+                    // wrote is theirs.
+                    self.pruned.push(binding.syntax().clone());
+                }
+            }
+            Lookup::Missing { set, .. } if entry.clear_patches => {
+                let anchor = match lookup(&set, &["src"]) {
+                    Lookup::Found { binding, .. } => Some(binding),
+                    _ => None,
+                };
+                self.ed.insert_binding(
+                    &set,
+                    anchor.as_ref().map(|a| a.syntax()),
+                    &["patches".to_owned()],
+                    &empty,
+                );
+            }
+            _ => {}
+        }
+    }
+
     /// The options `settings` owned at the last generate, as the marker comment in the main
     /// inline module lists them: those the plan no longer sets are stale (reported, removed
     /// with `--prune`), and the comment is brought in line with the plan.
@@ -554,6 +645,12 @@ impl Run<'_, '_> {
                 }
                 Ok(())
             }
+            (Lookup::Found { value, .. }, Expr::List(items)) if is_multi_line_list(&value) => {
+                if let ast::Expr::List(list) = unwrap_parens(value.clone()) {
+                    self.list_elements(&list, items);
+                }
+                Ok(())
+            }
             (Lookup::Found { value, .. }, wanted) => {
                 if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
                     self.ed.replace_expr(value.syntax(), wanted);
@@ -613,9 +710,17 @@ impl Run<'_, '_> {
             match bindings.iter().find(|b| b.package == entry.package) {
                 Some(existing) => {
                     let value = existing.binding.value().expect("bindings have values");
-                    let wanted = entry.value(scope);
-                    if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                        self.ed.replace_expr(value.syntax(), &wanted);
+                    let entry_scope = super::overlay::scope_of(existing, scope);
+                    match override_body(&value) {
+                        // Inside the entry only `src` and `patches` are nixgen's: a
+                        // `version`, `configureFlags` or comment a person added stays.
+                        Some(body) => self.entry_fields(&body, entry, &entry_scope),
+                        None => {
+                            let wanted = entry.value(&entry_scope);
+                            if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                                self.ed.replace_expr(value.syntax(), &wanted);
+                            }
+                        }
                     }
                 }
                 None => missing.push(entry.clone()),
@@ -900,4 +1005,32 @@ fn inherits_plain(node: &SyntaxNode, name: &str) -> bool {
             && i.attrs()
                 .any(|a| crate::nix::resolve::attr_name(&a).as_deref() == Some(name))
     })
+}
+
+/// The attribute set of an overlay entry `prev.<pkg>.overrideAttrs ARG`, where ARG is a set
+/// or a function returning one (`old: { ... }`, `_: { ... }`, `final: prev: { ... }`).
+fn override_body(value: &ast::Expr) -> Option<ast::AttrSet> {
+    let ast::Expr::Apply(apply) = unwrap_parens(value.clone()) else {
+        return None;
+    };
+    let function = apply.lambda()?.syntax().text().to_string();
+    if !function.ends_with(".overrideAttrs") {
+        return None;
+    }
+    let mut arg = unwrap_parens(apply.argument()?);
+    for _ in 0..2 {
+        if let ast::Expr::Lambda(l) = &arg {
+            arg = unwrap_parens(l.body()?);
+        }
+    }
+    match arg {
+        ast::Expr::AttrSet(set) => Some(set),
+        _ => None,
+    }
+}
+
+/// True for a list written over several lines (element-wise edits keep its comments; an
+/// inline list is replaced whole).
+fn is_multi_line_list(value: &ast::Expr) -> bool {
+    matches!(unwrap_parens(value.clone()), ast::Expr::List(l) if l.syntax().text().contains_char('\n'))
 }

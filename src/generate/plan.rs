@@ -285,7 +285,23 @@ impl OverlayEntry {
 
     /// `prev.<pkg>.overrideAttrs { src = ...; }` written with `scope`'s names.
     pub fn value(&self, scope: &OverlayScope) -> Expr {
-        let src = match &self.source {
+        let src = self.src_expr(scope);
+        let mut attrs = vec![Entry::Binding(vec!["src".into()], src)];
+        if self.clear_patches {
+            attrs.push(Entry::Binding(vec!["patches".into()], Expr::List(vec![])));
+        }
+        Expr::apply(
+            Expr::Select(
+                Box::new(Expr::var(&scope.prev_name)),
+                vec![self.package.clone(), "overrideAttrs".into()],
+            ),
+            Expr::Attrs(attrs),
+        )
+    }
+
+    /// The value of the entry's `src`, written with `scope`'s names.
+    pub fn src_expr(&self, scope: &OverlayScope) -> Expr {
+        match &self.source {
             SourceExpr::Input(name) => match &scope.inputs_name {
                 Some(inputs) => Expr::Select(Box::new(Expr::var(inputs)), vec![name.clone()]),
                 None => Expr::var(name),
@@ -302,18 +318,7 @@ impl OverlayEntry {
                         .collect(),
                 ),
             ),
-        };
-        let mut attrs = vec![Entry::Binding(vec!["src".into()], src)];
-        if self.clear_patches {
-            attrs.push(Entry::Binding(vec!["patches".into()], Expr::List(vec![])));
         }
-        Expr::apply(
-            Expr::Select(
-                Box::new(Expr::var(&scope.prev_name)),
-                vec![self.package.clone(), "overrideAttrs".into()],
-            ),
-            Expr::Attrs(attrs),
-        )
     }
 
     /// `(final: prev: { <entries> })`

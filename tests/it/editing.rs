@@ -957,3 +957,97 @@ fn the_librarys_template_is_edited_through_inherit_system_and_dynamic_keys() {
     assert!(flake.contains("inherit system;"), "{flake}");
     assert_parses("template aarch64", &flake);
 }
+
+#[test]
+fn inside_an_overlay_entry_only_src_and_patches_are_nixgens() {
+    let w = Work::new();
+    let host = "name: lab\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\n\
+                overlays:\n  fio: { src: /srv/fio }\n";
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    // Extended by hand: a function form, a flag, a comment.
+    let flake = w.read("flake.nix").replace(
+        "fio = prev.fio.overrideAttrs { src = inputs.fio-src; };",
+        "fio = prev.fio.overrideAttrs (old: {\n                  src = inputs.fio-src;\n                  # my flags\n                  configureFlags = old.configureFlags ++ [ \"--disable-native\" ];\n                });",
+    );
+    assert!(flake.contains("# my flags"), "the edit applied:\n{flake}");
+    w.write("flake.nix", &flake);
+    w.assert_up_to_date(&[]);
+    // clearPatches: only `patches = [ ];` is added.
+    w.write(
+        "host.yaml",
+        &host.replace("{ src: /srv/fio }", "{ src: /srv/fio, clearPatches: true }"),
+    );
+    w.generate(&[]);
+    let edited = w.read("flake.nix");
+    assert_parses("entry fields", &edited);
+    assert!(edited.contains("# my flags"), "{edited}");
+    assert!(
+        edited.contains("configureFlags = old.configureFlags ++ [ \"--disable-native\" ];"),
+        "{edited}"
+    );
+    assert!(edited.contains("patches = [ ];"), "{edited}");
+    w.assert_up_to_date(&[]);
+    // And back: the flake is byte for byte what it was.
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    assert_eq!(w.read("flake.nix"), flake);
+    // A new source replaces `src` only.
+    w.write(
+        "host.yaml",
+        &host.replace(
+            "{ src: /srv/fio }",
+            "{ github: { owner: axboe, repo: fio, rev: fio-3.38 } }",
+        ),
+    );
+    w.generate(&[]);
+    let edited = w.read("flake.nix");
+    assert!(edited.contains("src = final.fetchFromGitHub {"), "{edited}");
+    assert!(edited.contains("# my flags"), "{edited}");
+    assert_parses("entry source", &edited);
+}
+
+#[test]
+fn owned_lists_change_element_by_element_keeping_comments() {
+    let w = Work::new();
+    let host = "name: lab\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\n\
+                storage:\n  /mnt/x: { device: /dev/vdb, fsType: xfs, mkfsArgs: [-b, size=16k, -s, size=16k] }\n";
+    w.write("host.yaml", host);
+    w.generate(&[]);
+    let flake = w.read("flake.nix").replace(
+        "\"-s\"\n",
+        "# sector size for the 16k drives\n                \"-s\"\n",
+    );
+    assert!(flake.contains("# sector size"), "{flake}");
+    w.write("flake.nix", &flake);
+    w.assert_up_to_date(&[]);
+    // One element changes, one is added: the comment stays where it was.
+    w.write(
+        "host.yaml",
+        &host.replace(
+            "[-b, size=16k, -s, size=16k]",
+            "[-b, size=4k, -s, size=16k, -f]",
+        ),
+    );
+    w.generate(&[]);
+    let edited = w.read("flake.nix");
+    assert_parses("list elements", &edited);
+    assert!(
+        edited.contains("# sector size for the 16k drives"),
+        "{edited}"
+    );
+    let args: Vec<&str> = edited
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("mkfsArgs = ["))
+        .skip(1)
+        .take_while(|l| *l != "];")
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        args,
+        ["\"-b\"", "\"size=4k\"", "\"-s\"", "\"size=16k\"", "\"-f\""],
+        "{edited}"
+    );
+    w.assert_up_to_date(&[]);
+}

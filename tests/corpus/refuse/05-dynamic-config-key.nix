@@ -8,8 +8,8 @@
     let
       hostName = "vm";
     in {
-      # the configuration name is computed
-      nixosConfigurations.${hostName} = nixpkgs.lib.nixosSystem {
+      # the configuration name is computed (a `${var}` a let binds is seen through)
+      nixosConfigurations.${toString hostName} = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
         modules = [
           nixos-flake.nixosModules.backends.imageless
