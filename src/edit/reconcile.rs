@@ -24,7 +24,9 @@ use crate::diag::{Diagnostic, Result};
 use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
 use crate::keys::Owned;
 use crate::nix::ast::{Entry, Expr, Item};
-use crate::nix::resolve::{binding_keys, lookup, same_code, unwrap, Lookup};
+use crate::nix::resolve::{
+    binding_keys, canonical_reference, input_spellings, lookup, same_code, unwrap, Lookup,
+};
 
 /// The result of bringing a flake in line with a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,30 +219,49 @@ impl Run<'_, '_> {
             .with_help("add `modules = [ ];` to its nixosSystem call")
             .into());
         };
+        // The library may be named `nixos-flake`, `inputs.nixos-flake` or a `let` alias:
+        // references are compared by what they name, and new ones spelled the file's way.
+        let mut spellings = self.library_spellings(first_list.syntax())?;
+        // New references use the spelling the list's own references use.
+        if let Some(used) = spellings.iter().position(|s| {
+            items.iter().any(|(_, i)| {
+                i.syntax()
+                    .text()
+                    .to_string()
+                    .starts_with(&format!("{s}.nixosModules."))
+            })
+        }) {
+            let used = spellings.remove(used);
+            spellings.insert(0, used);
+        }
+        let canon = |t: &str| canonical_reference(t, &spellings, "nixos-flake");
+        let spell = |e: &Expr| respell(e, &spellings);
         let mut anchor: Option<(ast::List, SyntaxNode)> = None;
         for module in &cp.modules {
             let printed = module.print();
             if config
                 .shared_modules
                 .iter()
-                .any(|i| same_code(&i.syntax().text().to_string(), &printed))
+                .any(|i| same_code(&canon(&i.syntax().text().to_string()), &printed))
             {
                 // Already there through a shared list (which other configurations use too).
                 continue;
             }
             match items
                 .iter()
-                .find(|(_, i)| same_code(&i.syntax().text().to_string(), &printed))
+                .find(|(_, i)| same_code(&canon(&i.syntax().text().to_string()), &printed))
             {
                 Some((list, item)) => anchor = Some((list.clone(), item.syntax().clone())),
                 None => match &anchor {
-                    Some((list, node)) => self.ed.insert_item(list, Some(Some(node)), module),
-                    None => self.ed.insert_item(first_list, Some(None), module),
+                    Some((list, node)) => {
+                        self.ed.insert_item(list, Some(Some(node)), &spell(module))
+                    }
+                    None => self.ed.insert_item(first_list, Some(None), &spell(module)),
                 },
             }
         }
         for (_, item) in &items {
-            let text = item.syntax().text().to_string();
+            let text = canon(&item.syntax().text().to_string());
             // Only nixos-flake's modules are nixgen's. A module file (`./hardware.nix`) may
             // have been added by hand, and nothing in the file tells it apart from one that
             // an earlier `modules:` listed: module files are never reported nor pruned.
@@ -259,6 +280,21 @@ impl Run<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// The spellings of the library at `node` (see [`input_spellings`]), the one new code uses
+    /// first; when nothing there names it, the input is made reachable from `outputs`.
+    fn library_spellings(&mut self, node: &SyntaxNode) -> Result<Vec<String>> {
+        let spellings = input_spellings(node, "nixos-flake");
+        if !spellings.is_empty() {
+            return Ok(spellings);
+        }
+        Ok(
+            match reach_input(self.flake, &mut self.ed, "nixos-flake")? {
+                Some(inputs) => vec![format!("{inputs}.nixos-flake")],
+                None => vec!["nixos-flake".to_owned()],
+            },
+        )
     }
 
     /// Finds `path` in the configuration's inline modules.
@@ -527,7 +563,23 @@ impl Run<'_, '_> {
         let Some(ast::Expr::AttrSet(body)) = outputs.body().map(|b| unwrap(b, false)) else {
             return Ok(());
         };
-        let wanted = cp.output.value(&cp.name, &cp.system);
+        // `self` and `nixpkgs` as the outputs function reaches them (`outputs = inputs: ...`
+        // has only `inputs.self`).
+        let reach = |run: &mut Self, name: &str| -> Result<String> {
+            if let Some(first) = input_spellings(body.syntax(), name).into_iter().next() {
+                return Ok(first);
+            }
+            Ok(match reach_input(run.flake, &mut run.ed, name)? {
+                Some(inputs) => format!("{inputs}.{name}"),
+                None => name.to_owned(),
+            })
+        };
+        let this = reach(self, "self")?;
+        let nixpkgs = match cp.output {
+            crate::generate::OutputPlan::Image { .. } => reach(self, "nixpkgs")?,
+            crate::generate::OutputPlan::Toplevel => "nixpkgs".to_owned(),
+        };
+        let wanted = cp.output.value_with(&cp.name, &cp.system, &this, &nixpkgs);
         let path = cp.output_path();
         let p: Vec<&str> = path.iter().map(String::as_str).collect();
         let mentions_config = |text: &str| {
@@ -564,9 +616,12 @@ impl Run<'_, '_> {
         if let Lookup::Found { binding, value } = lookup(&body, &other_path) {
             let text = value.syntax().text().to_string();
             let ours = match other {
-                crate::generate::OutputPlan::Toplevel => {
-                    same_code(&text, &other.value(&cp.name, &cp.system).print())
-                }
+                crate::generate::OutputPlan::Toplevel => same_code(
+                    &text,
+                    &other
+                        .value_with(&cp.name, &cp.system, &this, &nixpkgs)
+                        .print(),
+                ),
                 crate::generate::OutputPlan::Image { .. } => {
                     text.contains("make-disk-image.nix") && mentions_config(&text)
                 }
@@ -684,7 +739,8 @@ impl Run<'_, '_> {
         cp: &ConfigPlan,
         scope: &OverlayScope,
     ) -> Result<()> {
-        let default = Expr::path_of("nixos-flake.overlays.default");
+        let spellings = self.library_spellings(main.set.syntax())?;
+        let default = respell(&Expr::path_of("nixos-flake.overlays.default"), &spellings);
         let Some((_, _, list)) = self.flake.overlays_list(config)? else {
             let mut items = vec![Item::Expr(default)];
             if !cp.overlays.is_empty() {
@@ -698,10 +754,13 @@ impl Run<'_, '_> {
                 &Expr::List(items),
             );
         };
-        if !list
-            .items()
-            .any(|i| same_code(&i.syntax().text().to_string(), &default.print()))
-        {
+        let canonical_default = "nixos-flake.overlays.default";
+        if !list.items().any(|i| {
+            same_code(
+                &canonical_reference(&i.syntax().text().to_string(), &spellings, "nixos-flake"),
+                canonical_default,
+            )
+        }) {
             self.ed.insert_item(&list, Some(None), &default);
         }
         let bindings = self.flake.overlay_bindings(&list);
@@ -1033,4 +1092,15 @@ fn override_body(value: &ast::Expr) -> Option<ast::AttrSet> {
 /// inline list is replaced whole).
 fn is_multi_line_list(value: &ast::Expr) -> bool {
     matches!(unwrap_parens(value.clone()), ast::Expr::List(l) if l.syntax().text().contains_char('\n'))
+}
+
+/// `expr` (a reference `nixos-flake.<...>`) with the library spelled as `spellings[0]`.
+fn respell(expr: &Expr, spellings: &[String]) -> Expr {
+    let printed = expr.print();
+    match (spellings.first(), printed.strip_prefix("nixos-flake")) {
+        (Some(first), Some(rest)) if first != "nixos-flake" && rest.starts_with('.') => {
+            Expr::path_of(&format!("{first}{rest}"))
+        }
+        _ => expr.clone(),
+    }
 }

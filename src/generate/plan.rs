@@ -133,15 +133,21 @@ impl OutputPlan {
 
     /// The output's value for configuration `config` of `system`.
     pub fn value(&self, config: &str, system: &str) -> Expr {
+        self.value_with(config, system, "self", "nixpkgs")
+    }
+
+    /// [`OutputPlan::value`] with the flake itself and nixpkgs named as the outputs function
+    /// can reach them (`self`, or `inputs.self` when only `inputs` is bound).
+    pub fn value_with(&self, config: &str, system: &str, this: &str, nixpkgs: &str) -> Expr {
         let configuration = || {
             Expr::Select(
-                Box::new(Expr::var("self")),
+                Box::new(Expr::path_of(this)),
                 vec!["nixosConfigurations".into(), config.into(), "config".into()],
             )
         };
         match self {
             OutputPlan::Toplevel => Expr::Select(
-                Box::new(Expr::var("self")),
+                Box::new(Expr::path_of(this)),
                 vec![
                     "nixosConfigurations".into(),
                     config.into(),
@@ -157,7 +163,7 @@ impl OutputPlan {
                     Expr::apply(
                         Expr::var("import"),
                         Expr::Interpolated(vec![
-                            Part::Code(Expr::var("nixpkgs")),
+                            Part::Code(Expr::path_of(nixpkgs)),
                             Part::Text("/nixos/lib/make-disk-image.nix".into()),
                         ]),
                     ),
@@ -165,11 +171,11 @@ impl OutputPlan {
                         field(
                             "pkgs",
                             Expr::Select(
-                                Box::new(Expr::var("nixpkgs")),
+                                Box::new(Expr::path_of(nixpkgs)),
                                 vec!["legacyPackages".into(), system.into()],
                             ),
                         ),
-                        field("lib", Expr::path_of("nixpkgs.lib")),
+                        field("lib", Expr::path_of(&format!("{nixpkgs}.lib"))),
                         field("config", configuration()),
                         field("diskSize", Expr::Int(*disk_size)),
                         field("format", Expr::str(format)),

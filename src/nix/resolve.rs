@@ -96,6 +96,125 @@ pub fn let_bound(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValue> {
     None
 }
 
+/// How a name is bound where it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// By an enclosing `let`, to this value (its text).
+    Let(String),
+    /// As an argument of an enclosing function (`{ nixos-flake, ... }:`, `inputs:`, `@inputs`).
+    Argument,
+    /// Not bound in the file (free: `builtins`, or a mistake).
+    Free,
+}
+
+/// How `name` is bound at `node`: the nearest enclosing `let` or function argument.
+pub fn binding_of(node: &SyntaxNode, name: &str) -> Binding {
+    for ancestor in node.ancestors() {
+        if let Some(let_in) = ast::LetIn::cast(ancestor.clone()) {
+            let found = let_in
+                .attrpath_values()
+                .find(|b| binding_keys(b).is_some_and(|k| k.len() == 1 && k[0] == name));
+            if let Some(b) = found {
+                return Binding::Let(
+                    b.value()
+                        .map(|v| v.syntax().text().to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        if let Some(lambda) = ast::Lambda::cast(ancestor) {
+            let bound = match lambda.param() {
+                Some(ast::Param::IdentParam(p)) => p.syntax().text() == name,
+                Some(ast::Param::Pattern(p)) => {
+                    p.pat_entries()
+                        .any(|e| e.ident().is_some_and(|i| i.syntax().text() == name))
+                        || p.pat_bind()
+                            .and_then(|b| b.ident())
+                            .is_some_and(|i| i.syntax().text() == name)
+                }
+                None => false,
+            };
+            if bound {
+                return Binding::Argument;
+            }
+        }
+    }
+    Binding::Free
+}
+
+/// The ways code at `node` can name the flake input `input` (such as `nixos-flake`): the bare
+/// name when a function argument or `let` binds it, `<x>.<input>` for every argument `x` that
+/// is not the input itself (the outputs function's `inputs` or `@inputs`; a module's
+/// `inputs` from `specialArgs`), and every `let` alias whose value is one of those. The first
+/// is the one new code should use.
+pub fn input_spellings(node: &SyntaxNode, input: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if binding_of(node, input) != Binding::Free {
+        names.push(input.to_owned());
+    }
+    let mut lambdas_and_lets: Vec<SyntaxNode> = node
+        .ancestors()
+        .filter(|a| ast::Lambda::can_cast(a.kind()) || ast::LetIn::can_cast(a.kind()))
+        .collect();
+    for scope in &lambdas_and_lets {
+        if let Some(lambda) = ast::Lambda::cast(scope.clone()) {
+            let holders: Vec<String> = match lambda.param() {
+                Some(ast::Param::IdentParam(p)) => vec![p.syntax().text().to_string()],
+                Some(ast::Param::Pattern(p)) => p
+                    .pat_bind()
+                    .and_then(|b| b.ident())
+                    .map(|i| i.syntax().text().to_string())
+                    .into_iter()
+                    .chain(
+                        p.pat_entries()
+                            .filter_map(|e| e.ident())
+                            .map(|i| i.syntax().text().to_string())
+                            .filter(|n| n == "inputs"),
+                    )
+                    .collect(),
+                None => Vec::new(),
+            };
+            for holder in holders {
+                let spelled = format!("{holder}.{input}");
+                if holder != input && !names.contains(&spelled) {
+                    names.push(spelled);
+                }
+            }
+        }
+    }
+    // `let nf = nixos-flake;` (or `= inputs.nixos-flake;`): the alias names it too.
+    lambdas_and_lets.retain(|s| ast::LetIn::can_cast(s.kind()));
+    for scope in lambdas_and_lets {
+        if let Some(let_in) = ast::LetIn::cast(scope) {
+            for b in let_in.attrpath_values() {
+                let (Some(keys), Some(value)) = (binding_keys(&b), b.value()) else {
+                    continue;
+                };
+                let text = value.syntax().text().to_string();
+                if keys.len() == 1 && names.contains(&text) && !names.contains(&keys[0]) {
+                    names.push(keys[0].clone());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// `text` with the library named the canonical way: a leading spelling from `spellings`
+/// (`inputs.nixos-flake.`, `nf.`) becomes `canonical.`, so that references compare by what
+/// they name, not how.
+pub fn canonical_reference(text: &str, spellings: &[String], canonical: &str) -> String {
+    let text = text.trim();
+    for s in spellings {
+        if let Some(rest) = text.strip_prefix(s.as_str()) {
+            if rest.is_empty() || rest.starts_with('.') {
+                return format!("{canonical}{rest}");
+            }
+        }
+    }
+    text.to_owned()
+}
+
 /// Strips what does not change the value's shape for an editor: parentheses, `let ... in`,
 /// and — when `modules` is true — a function's parameters (a module is a function) and
 /// `lib.mkIf cond`. Returns the innermost expression (at most 64 layers are stripped); a layer

@@ -1051,3 +1051,33 @@ fn owned_lists_change_element_by_element_keeping_comments() {
     );
     w.assert_up_to_date(&[]);
 }
+
+#[test]
+fn the_library_is_named_the_files_way() {
+    let host =
+        "name: vm\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nprofiles: [devel]\n";
+    for (flake, spelled) in [
+        // `outputs = inputs: ...`: only `inputs.nixos-flake` (and `inputs.self`) are bound.
+        (
+            "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = inputs: {\n    nixosConfigurations.vm = inputs.nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        inputs.nixos-flake.nixosModules.backends.imageless # the backend\n        { nixpkgs.overlays = [ inputs.nixos-flake.overlays.default ]; }\n      ];\n    };\n  };\n}\n",
+            "inputs.nixos-flake.nixosModules.profiles.devel",
+        ),
+        // A `let` alias.
+        (
+            "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let nf = inputs.nixos-flake; in {\n    nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        nf.nixosModules.backends.imageless\n        { nixpkgs.overlays = [ nf.overlays.default ]; }\n      ];\n    };\n  };\n}\n",
+            "nf.nixosModules.profiles.devel",
+        ),
+    ] {
+        let w = Work::new();
+        w.write("host.yaml", host);
+        w.write("flake.nix", flake);
+        w.generate(&[]);
+        let out = w.read("flake.nix");
+        assert_parses("spelled", &out);
+        assert!(out.contains(spelled), "{out}");
+        assert_eq!(out.matches("backends.imageless").count(), 1, "no second backend: {out}");
+        assert_eq!(out.matches("overlays.default").count(), 1, "no second overlay: {out}");
+        assert!(!out.contains(" nixos-flake.nixosModules"), "no unbound name: {out}");
+        w.assert_up_to_date(&[]);
+    }
+}
