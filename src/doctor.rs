@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{self, Features, FLAKES_CONF_LINE};
 use crate::edit::flake::Flake;
-use crate::nix::resolve::{binding_keys, lookup, unwrap, Lookup};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -173,29 +172,8 @@ fn local_inputs(flake_path: &Path, text: &str) -> Vec<LocalInput> {
     let Ok(flake) = Flake::parse_for_edit(flake_path, text) else {
         return Vec::new();
     };
-    let names: Vec<String> = match lookup(&flake.top, &["inputs"]) {
-        Lookup::Found { value, .. } => match unwrap(value, false) {
-            rnix::ast::Expr::AttrSet(s) => {
-                use rnix::ast::HasEntry;
-                s.attrpath_values()
-                    .filter_map(|b| binding_keys(&b).map(|k| k[0].clone()))
-                    .collect()
-            }
-            _ => Vec::new(),
-        },
-        Lookup::Scattered(b) => b
-            .iter()
-            .filter_map(|b| binding_keys(b).and_then(|k| k.get(1).cloned()))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let mut seen = Vec::new();
     let mut out = Vec::new();
-    for name in names {
-        if seen.contains(&name) {
-            continue;
-        }
-        seen.push(name.clone());
+    for name in flake.input_names() {
         if let Some(url) = flake.input_url(&name) {
             if let Some(path) = url.strip_prefix("path:") {
                 let path = path.split(['?', '#']).next().unwrap_or(path);

@@ -662,6 +662,32 @@ impl Flake {
         })
     }
 
+    /// The names of the flake's inputs, in file order, each once (nested `inputs = { x = ...; }`
+    /// or dotted `inputs.x.url = ...;`).
+    pub fn input_names(&self) -> Vec<String> {
+        let names: Vec<String> = match lookup(&self.top, &["inputs"]) {
+            Lookup::Found { value, .. } => match unwrap(value, false) {
+                ast::Expr::AttrSet(s) => s
+                    .attrpath_values()
+                    .filter_map(|b| binding_keys(&b).map(|k| k[0].clone()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            Lookup::Scattered(b) => b
+                .iter()
+                .filter_map(|b| binding_keys(b).and_then(|k| k.get(1).cloned()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut unique: Vec<String> = Vec::new();
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        unique
+    }
+
     /// The text of every comment in the file, in order (for reports and tests).
     pub fn comments(&self) -> Vec<String> {
         self.root

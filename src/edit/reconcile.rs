@@ -967,26 +967,10 @@ impl Run<'_, '_> {
     /// `flake = false` inputs the plan does not declare and nothing but stale overlay
     /// entries uses; removed with `--prune`.
     fn stale_inputs(&mut self, plan: &FlakePlan, _cp: &ConfigPlan) -> Result<()> {
-        let names: Vec<String> = match lookup(&self.flake.top, &["inputs"]) {
-            Lookup::Found { value, .. } => match unwrap(value, false) {
-                ast::Expr::AttrSet(s) => s
-                    .attrpath_values()
-                    .filter_map(|b| binding_keys(&b).map(|k| k[0].clone()))
-                    .collect(),
-                _ => Vec::new(),
-            },
-            Lookup::Scattered(b) => b
-                .iter()
-                .filter_map(|b| binding_keys(b).and_then(|k| k.get(1).cloned()))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut seen = Vec::new();
-        for name in names {
-            if seen.contains(&name) || plan.inputs.iter().any(|i| i.name == name) {
+        for name in self.flake.input_names() {
+            if plan.inputs.iter().any(|i| i.name == name) {
                 continue;
             }
-            seen.push(name.clone());
             let source_only = matches!(
                 lookup(&self.flake.top, &["inputs", &name, "flake"]),
                 Lookup::Found { value, .. } if value.syntax().text() == "false"

@@ -625,15 +625,12 @@ pub fn check_overlay(
             source: location,
         }
     } else if let Some(g) = github {
-        for (key, value) in [("owner", &g.owner), ("repo", &g.repo), ("rev", &g.rev)] {
-            if value.trim().is_empty() {
-                c.error(
-                    &["overlays", pkg, "github", key],
-                    format!("`github.{key}` is empty"),
-                    "fill it in",
-                );
-            }
-        }
+        check_filled(
+            c,
+            pkg,
+            "github",
+            &[("owner", &g.owner), ("repo", &g.repo), ("rev", &g.rev)],
+        );
         for (key, value) in [("owner", &g.owner), ("repo", &g.repo)] {
             if value.contains(['/', ' ', '\t']) {
                 c.error(
@@ -660,13 +657,7 @@ pub fn check_overlay(
                  or `git://...`",
             );
         }
-        if g.rev.trim().is_empty() {
-            c.error(
-                &["overlays", pkg, "git", "rev"],
-                "`git.rev` is empty",
-                "fill it in",
-            );
-        }
+        check_filled(c, pkg, "git", &[("rev", &g.rev)]);
         check_rev(c, pkg, "git", &g.rev);
         check_hash(c, pkg, "git", &g.hash);
         OverlaySource::Git {
@@ -693,6 +684,19 @@ fn is_git_url(url: &str) -> bool {
         !r.is_empty() && !r.starts_with('/') || r.starts_with('/') && url.starts_with("file://")
     });
     (well_formed || scp_like) && !url.contains(char::is_whitespace)
+}
+
+/// Fields of a fetched source that may not be empty.
+fn check_filled(c: &mut Rules, pkg: &str, form: &str, fields: &[(&str, &String)]) {
+    for (key, value) in fields {
+        if value.trim().is_empty() {
+            c.error(
+                &["overlays", pkg, form, key],
+                format!("`{form}.{key}` is empty"),
+                "fill it in",
+            );
+        }
+    }
 }
 
 /// A commit or tag: no white space.
@@ -736,15 +740,7 @@ fn source_location(
         if let Some(rest) = src.strip_prefix("path:") {
             let cut = rest.find(['?', '#']).unwrap_or(rest.len());
             let (path, query) = rest.split_at(cut);
-            let Some(abs) = resolve_local(path, base, home) else {
-                c.error(
-                    &at,
-                    "`~` or `$HOME` is used but HOME is not set",
-                    "write an absolute path",
-                );
-                return None;
-            };
-            warn_missing(c, pkg, &abs);
+            let abs = local_source(c, pkg, path, base, home)?;
             return Some(InputSource::Url(format!("path:{}{query}", abs.display())));
         }
         let after = src
@@ -774,16 +770,29 @@ fn source_location(
         );
         return None;
     }
-    let Some(abs) = resolve_local(src, base, home) else {
+    let abs = local_source(c, pkg, src, base, home)?;
+    Some(InputSource::Path(abs.display().to_string()))
+}
+
+/// A local source made absolute (`~`, `$HOME`, relative to `base`), with a warning when it
+/// does not exist yet.
+fn local_source(
+    c: &mut Rules,
+    pkg: &str,
+    path: &str,
+    base: &Path,
+    home: Option<&Path>,
+) -> Option<std::path::PathBuf> {
+    let Some(abs) = resolve_local(path, base, home) else {
         c.error(
-            &at,
+            &["overlays", pkg, "src"],
             "`~` or `$HOME` is used but HOME is not set",
             "write an absolute path",
         );
         return None;
     };
     warn_missing(c, pkg, &abs);
-    Some(InputSource::Path(abs.display().to_string()))
+    Some(abs)
 }
 
 fn warn_missing(c: &mut Rules, pkg: &str, abs: &Path) {

@@ -63,39 +63,6 @@ pub fn binding_keys(binding: &ast::AttrpathValue) -> Option<Vec<String>> {
         .collect::<Option<Vec<_>>>()
 }
 
-/// The binding of variable `name` in scope at `node`: the nearest enclosing `let` that binds
-/// it (a single-name binding). `None` when a function argument binds it first (its value is
-/// the caller's), or nothing in the file does.
-pub fn let_bound(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValue> {
-    for ancestor in node.ancestors().skip(1) {
-        if let Some(let_in) = ast::LetIn::cast(ancestor.clone()) {
-            let found = let_in
-                .attrpath_values()
-                .find(|b| binding_keys(b).is_some_and(|k| k.len() == 1 && k[0] == name));
-            if found.is_some() {
-                return found;
-            }
-        }
-        if let Some(lambda) = ast::Lambda::cast(ancestor) {
-            let bound = match lambda.param() {
-                Some(ast::Param::IdentParam(p)) => p.syntax().text() == name,
-                Some(ast::Param::Pattern(p)) => {
-                    p.pat_entries()
-                        .any(|e| e.ident().is_some_and(|i| i.syntax().text() == name))
-                        || p.pat_bind()
-                            .and_then(|b| b.ident())
-                            .is_some_and(|i| i.syntax().text() == name)
-                }
-                None => false,
-            };
-            if bound {
-                return None;
-            }
-        }
-    }
-    None
-}
-
 /// How a name is bound where it is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
@@ -109,17 +76,43 @@ pub enum Binding {
 
 /// How `name` is bound at `node`: the nearest enclosing `let` or function argument.
 pub fn binding_of(node: &SyntaxNode, name: &str) -> Binding {
+    match scope_lookup(node, name) {
+        Scoped::Let(b) => Binding::Let(
+            b.value()
+                .map(|v| v.syntax().text().to_string())
+                .unwrap_or_default(),
+        ),
+        Scoped::Argument => Binding::Argument,
+        Scoped::Free => Binding::Free,
+    }
+}
+
+/// The binding of variable `name` in scope at `node`: the nearest enclosing `let` that binds
+/// it (a single-name binding). `None` when a function argument binds it first (its value is
+/// the caller's), or nothing in the file does.
+pub fn let_bound(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValue> {
+    match scope_lookup(node, name) {
+        Scoped::Let(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// Where a name is bound, for [`binding_of`] and [`let_bound`].
+enum Scoped {
+    Let(ast::AttrpathValue),
+    Argument,
+    Free,
+}
+
+/// The nearest enclosing `let` binding or function argument named `name`.
+fn scope_lookup(node: &SyntaxNode, name: &str) -> Scoped {
     for ancestor in node.ancestors() {
         if let Some(let_in) = ast::LetIn::cast(ancestor.clone()) {
             let found = let_in
                 .attrpath_values()
                 .find(|b| binding_keys(b).is_some_and(|k| k.len() == 1 && k[0] == name));
             if let Some(b) = found {
-                return Binding::Let(
-                    b.value()
-                        .map(|v| v.syntax().text().to_string())
-                        .unwrap_or_default(),
-                );
+                return Scoped::Let(b);
             }
         }
         if let Some(lambda) = ast::Lambda::cast(ancestor) {
@@ -135,11 +128,11 @@ pub fn binding_of(node: &SyntaxNode, name: &str) -> Binding {
                 None => false,
             };
             if bound {
-                return Binding::Argument;
+                return Scoped::Argument;
             }
         }
     }
-    Binding::Free
+    Scoped::Free
 }
 
 /// The ways code at `node` can name the flake input `input` (such as `nixos-flake`): the bare

@@ -7,36 +7,16 @@
 //! the files the flake reads into a temporary directory and evaluates
 //! `path:<dir>#<attr>`. Without `nix` on PATH the tests fail, they never skip.
 
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-/// The panic message when `nix` is missing.
-const NIX_REQUIRED: &str =
-    "Nix is required to evaluate nixgen's own flake.nix: apt-get install -y nix-bin";
+use crate::support::nix::{fixtures_dir, run_eval};
 
 const SYSTEMS: [&str; 2] = ["x86_64-linux", "aarch64-linux"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn find_nix_in(path_var: Option<&OsStr>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    std::env::split_paths(path_var?)
-        .map(|dir| dir.join("nix"))
-        .find(|nix| {
-            nix.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-/// The `nix` executable found through `path_var`; panics with [`NIX_REQUIRED`].
-fn require_nix_in(path_var: Option<&OsStr>) -> PathBuf {
-    find_nix_in(path_var).unwrap_or_else(|| panic!("{NIX_REQUIRED}"))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -74,42 +54,8 @@ fn flake_copy() -> tempfile::TempDir {
 /// `nix eval --json [--apply EXPR] path:<dir>#<attr>`, offline, with the
 /// stand-in nixpkgs as the `nixpkgs` input. `Err` holds Nix's stderr.
 fn try_eval(dir: &Path, attr: &str, apply: Option<&str>) -> Result<Value, String> {
-    let nix = require_nix_in(std::env::var_os("PATH").as_deref());
-    let nixpkgs = repo().join("tests").join("fixtures").join("nixpkgs");
-    let dir = dir
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("flake directory {}: {e}", dir.display()));
-    let mut cmd = Command::new(nix);
-    cmd.args([
-        "--extra-experimental-features",
-        "nix-command flakes",
-        "--offline",
-        "--option",
-        "eval-cache",
-        "false",
-        "eval",
-        "--json",
-        "--no-write-lock-file",
-        "--recreate-lock-file",
-        "--override-input",
-        "nixpkgs",
-    ])
-    .arg(format!("path:{}", nixpkgs.display()));
-    if let Some(expr) = apply {
-        cmd.args(["--apply", expr]);
-    }
-    cmd.arg(format!("path:{}#{attr}", dir.display()));
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{NIX_REQUIRED} (running nix failed: {e})"));
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    if !output.status.success() {
-        return Err(stderr);
-    }
-    serde_json::from_slice(&output.stdout).map_err(|e| {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        format!("nix eval printed no JSON ({e}): {stdout}\n{stderr}")
-    })
+    let nixpkgs = format!("path:{}", fixtures_dir().join("nixpkgs").display());
+    run_eval(dir, attr, apply, &[("nixpkgs".to_owned(), nixpkgs)])
 }
 
 fn eval(dir: &Path, attr: &str) -> Value {
@@ -277,7 +223,7 @@ fn included_files(dir: &Path, found: &mut Vec<PathBuf>) {
             included_files(&path, found);
             continue;
         }
-        if path.extension() != Some(OsStr::new("rs")) {
+        if path.extension() != Some(std::ffi::OsStr::new("rs")) {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("read a source file");
@@ -340,11 +286,4 @@ fn cargo_lock_must_parse() {
     let err = try_eval(dir.path(), "packages.x86_64-linux.default.drvPath", None)
         .expect_err("a broken Cargo.lock fails the evaluation");
     assert!(err.contains("TOML"), "{err}");
-}
-
-#[test]
-#[should_panic(expected = "Nix is required to evaluate nixgen's own flake.nix")]
-fn missing_nix_fails_instead_of_skipping() {
-    let empty = tempfile::tempdir().expect("create a temporary directory");
-    require_nix_in(Some(empty.path().as_os_str()));
 }

@@ -134,7 +134,9 @@ pub fn flake_ref(dir: &Path, attr: &str) -> String {
     format!("path:{}#{}", dir.display(), attr)
 }
 
-fn run_eval(
+/// `nix eval --json [--apply EXPR] path:<dir>#<attr>` with `overrides` passed as
+/// `--override-input`; `Err` holds Nix's stderr.
+pub fn run_eval(
     dir: &Path,
     attr: &str,
     apply: Option<&str>,
