@@ -28,7 +28,7 @@ pub use lock::path_inputs_in_lock;
 pub use mapping::{describe, generic_advice, Described};
 pub use messages::{findings, Finding};
 pub use nix::{
-    features, find_nix, nix_missing, tidy_stderr, Evaluator, Features, NixRun, FLAKES_CONF_LINE,
-    TOPLEVEL,
+    features, find_nix, flakes_enabled_in_config, nix_missing, tidy_stderr, Evaluator, Features,
+    NixRun, FLAKES_CONF_LINE, TOPLEVEL,
 };
 pub use url::{flake_dir, flake_url, git_flake_url};

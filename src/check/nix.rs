@@ -224,6 +224,47 @@ impl Features {
 /// The nix.conf line that enables flakes for good.
 pub const FLAKES_CONF_LINE: &str = "experimental-features = nix-command flakes";
 
+/// Whether the Nix configuration files enable `nix-command` and `flakes`, read without
+/// starting Nix (`$NIX_CONFIG`, `$NIX_CONF_DIR/nix.conf` or `/etc/nix/nix.conf`, and
+/// `$XDG_CONFIG_HOME/nix/nix.conf` or `~/.config/nix/nix.conf`; `experimental-features` and
+/// `extra-experimental-features`). Cheap enough for a hint after every `generate`;
+/// [`features`] asks Nix itself.
+pub fn flakes_enabled_in_config() -> bool {
+    let mut texts: Vec<String> = Vec::new();
+    let conf_dir = std::env::var_os("NIX_CONF_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/etc/nix".into());
+    texts.extend(std::fs::read_to_string(conf_dir.join("nix.conf")).ok());
+    let user_dir = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")));
+    if let Some(dir) = user_dir {
+        texts.extend(std::fs::read_to_string(dir.join("nix/nix.conf")).ok());
+    }
+    texts.extend(std::env::var("NIX_CONFIG").ok());
+    let mut features: Vec<String> = Vec::new();
+    for text in &texts {
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            match key.trim() {
+                "experimental-features" => {
+                    features = value.split_whitespace().map(str::to_owned).collect()
+                }
+                "extra-experimental-features" => {
+                    features.extend(value.split_whitespace().map(str::to_owned))
+                }
+                _ => {}
+            }
+        }
+    }
+    ["nix-command", "flakes"]
+        .iter()
+        .all(|f| features.iter().any(|g| g == f))
+}
+
 /// Asks `nix` what it is and which experimental features its configuration enables (Debian's
 /// Nix enables neither `nix-command` nor `flakes`). `None` when `nix` does not run.
 pub fn features(nix: &Path) -> Option<Features> {

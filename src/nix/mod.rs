@@ -608,6 +608,21 @@ mod tests {
         assert!(check_syntax(&list).is_ok());
     }
 
+    /// nixfmt_rs keeps its error spans private: the position is read from its rendered
+    /// message (`<nix>:LINE:COL`). A new nixfmt_rs that renders otherwise fails here.
+    #[test]
+    fn strict_parser_errors_have_positions_read_from_their_rendering() {
+        let text = "{\n  a = [\n    b x: x\n  ];\n}\n";
+        assert!(
+            rnix::Root::parse(text).errors().is_empty(),
+            "only the strict parser refuses it"
+        );
+        let err = check_strict(text).unwrap_err();
+        let position = err.position.expect("a position");
+        assert_eq!(position.line, 3, "{err}");
+        assert!((5..=10).contains(&position.column), "{err}");
+    }
+
     #[test]
     fn syntax_errors_have_positions() {
         let err = check_syntax("{\n  a = ;\n}\n").unwrap_err();

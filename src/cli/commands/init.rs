@@ -153,21 +153,27 @@ fn next_steps(dir: &Path, output: &str, pending: &[crate::git::Pending]) -> Stri
 /// The `nix build` words that work with the Nix on this machine, and a note on how to make
 /// the plain command work: Debian's Nix has flakes disabled, and no Nix at all needs saying.
 pub fn build_step(output: &str) -> (String, Option<String>) {
-    let nix = crate::check::find_nix(std::env::var_os("PATH").as_deref());
-    match nix.as_deref().and_then(crate::check::features) {
-        Some(f) if f.flakes_ready() => ("nix build".into(), None),
-        Some(f) => (
-            format!("{} build", f.nix_words()),
-            Some(format!(
-                "# flakes are disabled in this Nix; to type plain `nix build .#{output}`, add `{}` to ~/.config/nix/nix.conf",
-                crate::check::FLAKES_CONF_LINE
-            )),
-        ),
-        None => (
+    if crate::check::find_nix(std::env::var_os("PATH").as_deref()).is_none() {
+        return (
             "nix --extra-experimental-features 'nix-command flakes' build".into(),
-            Some("# Nix is not installed: apt-get install -y nix-bin (Debian), then `nixgen doctor`".into()),
-        ),
+            Some(
+                "# Nix is not installed: apt-get install -y nix-bin (Debian), then `nixgen doctor`"
+                    .into(),
+            ),
+        );
     }
+    // Read from nix.conf, not asked of Nix: starting Nix twice would cost more than the rest
+    // of `generate` (`nixgen doctor` asks Nix itself).
+    if crate::check::flakes_enabled_in_config() {
+        return ("nix build".into(), None);
+    }
+    (
+        "nix --extra-experimental-features 'nix-command flakes' build".into(),
+        Some(format!(
+            "# flakes are not enabled in nix.conf; to type plain `nix build .#{output}`, add `{}` to ~/.config/nix/nix.conf",
+            crate::check::FLAKES_CONF_LINE
+        )),
+    )
 }
 
 /// Asks, on a terminal, for what the command line left out. Enter accepts every default.
