@@ -634,7 +634,7 @@ impl<'a> Editor<'a> {
             Err(e) => return Checked::InvalidOutput(e),
         };
         let whole = |out: String| match nix::check_output(&out) {
-            Ok(()) => Checked::Ok(out),
+            Ok(()) => verdict(source, out),
             Err(e) => match nix::check_strict(source) {
                 Err(i) => Checked::InvalidInput(i),
                 Ok(()) => Checked::InvalidOutput(e),
@@ -688,6 +688,23 @@ impl<'a> Editor<'a> {
     }
 }
 
+/// What Nix's parser checks beyond the grammar (every variable bound, no attribute defined
+/// twice; [`nix::scope`]) on the output of a small file: an output Nix would refuse is not
+/// returned. When the input already has the problem, the input is what is reported.
+fn verdict(source: &str, out: String) -> Checked {
+    let refused = |text: &str| {
+        let parse = rnix::Root::parse(text);
+        nix::scope::check(parse.tree().syntax(), text).err()
+    };
+    match refused(&out) {
+        None => Checked::Ok(out),
+        Some(e) => match refused(source) {
+            Some(i) => Checked::InvalidInput(i),
+            None => Checked::Refused(e),
+        },
+    }
+}
+
 /// A byte edit of the source: `(start, end, replacement)`.
 type ByteEdit = (usize, usize, String);
 
@@ -703,6 +720,9 @@ pub enum Checked {
     InvalidInput(SyntaxError),
     /// The edited output does not parse (an internal error).
     InvalidOutput(SyntaxError),
+    /// The edited output parses, but Nix would refuse it (an undefined variable, an attribute
+    /// defined twice): nothing is written.
+    Refused(SyntaxError),
 }
 
 /// Syntax kinds that open and close with their own delimiters: one term wherever they stand.

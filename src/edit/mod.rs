@@ -53,6 +53,12 @@ pub fn finish<'t>(
     match ed.finish_checked() {
         editor::Checked::Ok(out) => Ok(out),
         editor::Checked::InvalidInput(e) => Err(input_diag(&e).into()),
+        editor::Checked::Refused(e) => Err(Diagnostic::in_file(
+            path,
+            format!("the edit would give a file Nix refuses ({}); nothing was written", e.message),
+        )
+        .with_help("make the change by hand where the name is in scope, or tell nixgen's maintainers the flake's shape")
+        .into()),
         editor::Checked::InvalidOutput(e) => Err(Diagnostic::in_file(
             path,
             format!("internal error: the edit would not parse ({e}); nothing was written"),

@@ -589,7 +589,26 @@ impl Run<'_, '_> {
                     crate::nix::escape::attr_name(&cp.name)
                 ))
         };
-        match lookup(&body, &p) {
+        // `packages.${system}.<name>`: the system is a variable (the library's template), whose
+        // value may be changing in this very edit; the binding is the output either way.
+        let by_variable = body.attrpath_values().find(|b| {
+            b.attrpath().is_some_and(|ap| {
+                let attrs: Vec<ast::Attr> = ap.attrs().collect();
+                attrs.len() == 3
+                    && crate::nix::resolve::attr_name(&attrs[0]).as_deref() == Some("packages")
+                    && matches!(attrs[1], ast::Attr::Dynamic(_))
+                    && crate::nix::resolve::attr_name(&attrs[2]).as_deref()
+                        == Some(cp.output.name())
+            })
+        });
+        let found = match by_variable {
+            Some(binding) => match binding.value() {
+                Some(value) => Lookup::Found { binding, value },
+                None => lookup(&body, &p),
+            },
+            None => lookup(&body, &p),
+        };
+        match found {
             Lookup::Found { value, .. } => {
                 let text = value.syntax().text().to_string();
                 if !same_code(&text, &wanted.print()) && mentions_config(&text) {

@@ -12,6 +12,7 @@
 pub mod ast;
 pub mod escape;
 pub mod resolve;
+pub mod scope;
 
 use crate::diag::Position;
 
