@@ -688,6 +688,44 @@ impl Flake {
         unique
     }
 
+    /// Refuses an overlay edit of a configuration that passes its own `pkgs` to `nixosSystem`
+    /// (`pkgs = import nixpkgs { ... };` or `specialArgs.pkgs`): NixOS then ignores
+    /// `nixpkgs.overlays`, and an edit there would have no effect.
+    pub fn refuse_own_pkgs(&self, config: &Config) -> Result<()> {
+        let Some(args) = &config.args else {
+            return Ok(());
+        };
+        for path in [&["pkgs"][..], &["specialArgs", "pkgs"]] {
+            let node = match lookup(args, path) {
+                Lookup::Found { binding, .. } => Some(binding.syntax().clone()),
+                // `specialArgs = { inherit pkgs; };`
+                Lookup::Opaque { node, .. }
+                    if ast::Inherit::cast(node.clone()).is_some_and(|i| {
+                        i.attrs()
+                            .any(|a| crate::nix::resolve::attr_name(&a).as_deref() == Some("pkgs"))
+                    }) =>
+                {
+                    Some(node)
+                }
+                _ => None,
+            };
+            if let Some(node) = node {
+                return fail(
+                    self.error_at(
+                        &node,
+                        format!(
+                            "configuration `{}` passes its own `{}`, so NixOS ignores `nixpkgs.overlays`: an overlay added there would change nothing",
+                            config.name,
+                            path.join(".")
+                        ),
+                    )
+                    .with_help("add the overlay to the `overlays` of the `import nixpkgs { ... }` that builds that pkgs, or stop passing pkgs and let nixpkgs.overlays apply"),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The text of every comment in the file, in order (for reports and tests).
     pub fn comments(&self) -> Vec<String> {
         self.root

@@ -53,6 +53,7 @@ fn plan_add<'t>(
 ) -> Result<Editor<'t>> {
     let flake = Flake::parse_for_edit(path, text)?;
     let config = flake.select(config)?;
+    flake.refuse_own_pkgs(&config)?;
     if request.input.is_some() && !flake.is_flake() {
         return Err(Diagnostic::in_file(path, "a module file cannot declare flake inputs")
             .with_help("run `overlay add --src` on the flake (--flake FILE), or use --github / --git here")

@@ -108,6 +108,9 @@ fn plan_edits<'t>(
             scope.inputs_name = reach_input(&flake, &mut run.ed, input)?;
         }
     }
+    if !cp.overlays.is_empty() {
+        flake.refuse_own_pkgs(&config)?;
+    }
     run.system(&config, cp)?;
     run.modules(&config, cp)?;
     match config.main_module() {

@@ -1081,3 +1081,15 @@ fn the_library_is_named_the_files_way() {
         w.assert_up_to_date(&[]);
     }
 }
+
+#[test]
+fn a_configuration_with_its_own_pkgs_is_refused_an_overlay_that_would_do_nothing() {
+    let w = Work::new();
+    let flake = "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }:\n    let pkgs = import nixpkgs { system = \"x86_64-linux\"; }; in {\n    nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit pkgs; };\n      modules = [\n        nixos-flake.nixosModules.backends.imageless\n        { nixpkgs.overlays = [ nixos-flake.overlays.default ]; }\n      ];\n    };\n  };\n}\n";
+    w.write("flake.nix", flake);
+    let (code, _, err) = w.run(&["overlay", "add", "fio", "--src", "/srv/fio"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("passes its own `specialArgs.pkgs`"), "{err}");
+    assert!(err.contains("flake.nix:8:"), "located: {err}");
+    assert_eq!(w.read("flake.nix"), flake, "nothing written");
+}
