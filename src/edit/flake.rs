@@ -26,6 +26,10 @@ pub struct Flake {
     /// The top-level attribute set (through parentheses, `let ... in`, a module function or
     /// `mkIf`).
     pub top: ast::AttrSet,
+    /// The local module files a configuration of this flake imports (the library template's
+    /// `./default.nix`), once [`Flake::load_module_files`] has read them: their options are
+    /// the configuration's as much as the flake's own inline modules are.
+    pub module_files: Vec<Flake>,
 }
 
 /// One `nixosConfigurations.<name>` (or, for a module file, the module itself).
@@ -53,6 +57,86 @@ pub struct Config {
 }
 
 impl Config {
+    /// Takes in the inline modules of a module list (`modules`, or an `imports` list), and
+    /// the `imports` lists of those modules in turn: a module reference or an option is
+    /// nixgen's wherever the configuration's modules put it.
+    fn add_list_modules(&mut self, list: &ast::List) {
+        for item in list.items() {
+            let lambda = match unwrap_parens(item.clone()) {
+                ast::Expr::Lambda(l) => Some(l),
+                _ => None,
+            };
+            let conditional = contains_mk_if(&item);
+            if let ast::Expr::AttrSet(set) = unwrap(item.clone(), true) {
+                self.add_module(InlineModule {
+                    item: item.syntax().clone(),
+                    set,
+                    lambda,
+                    conditional,
+                });
+            }
+        }
+    }
+
+    /// Takes in one module and the literal `imports` list it has.
+    fn add_module(&mut self, module: InlineModule) {
+        let imports = match lookup(&module.set, &["imports"]) {
+            Lookup::Found { value, .. } => match unwrap(value, false) {
+                ast::Expr::List(list) => Some(list),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.inline_modules.push(module);
+        if let Some(list) = imports {
+            if !self.module_lists.contains(&list) {
+                self.module_lists.push(list.clone());
+                self.add_list_modules(&list);
+            }
+        }
+    }
+
+    /// The local module files the configuration's module lists name (`./default.nix`,
+    /// `../common`), as written, with the node naming each. A path with interpolation or one
+    /// that is not relative is not followed.
+    pub fn local_module_paths(&self) -> Vec<(String, SyntaxNode)> {
+        let mut out = Vec::new();
+        for list in &self.module_lists {
+            for item in list.items() {
+                if let ast::Expr::PathRel(p) = unwrap_parens(item) {
+                    let text = p.syntax().text().to_string();
+                    if (text.starts_with("./") || text.starts_with("../")) && !text.contains("${")
+                    {
+                        out.push((text, p.syntax().clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds a module file (parsed as [`Flake`] with no `outputs`) to the configuration: its
+    /// module, and the module lists its `imports` has.
+    pub fn attach_module_file(&mut self, file: &Flake) {
+        let item = file
+            .root
+            .expr()
+            .map(|e| e.syntax().clone())
+            .unwrap_or_else(|| file.top.syntax().clone());
+        let expr = file.root.expr();
+        let lambda = expr.clone().and_then(|e| match unwrap_parens(e) {
+            ast::Expr::Lambda(l) => Some(l),
+            _ => None,
+        });
+        let conditional = expr.is_some_and(|e| contains_mk_if(&e));
+        self.add_module(InlineModule {
+            item,
+            set: file.top.clone(),
+            lambda,
+            conditional,
+        });
+    }
+
     /// The inline module new settings go into: the first one that is not under `mkIf` and is
     /// written over several lines (so that an insertion adds lines instead of rewriting a
     /// one-line module), else the first one not under `mkIf`.
@@ -155,10 +239,81 @@ pub struct OverlayBinding {
 }
 
 impl Flake {
-    /// A diagnostic at the start of `node`, which must be a node of this file's parse.
+    /// A diagnostic at the start of `node`, a node of this file's parse or of one of its
+    /// [`Flake::module_files`] (the diagnostic names that file).
     pub fn error_at(&self, node: &SyntaxNode, message: impl Into<String>) -> Diagnostic {
-        let position = Position::of_offset(&self.text, node.text_range().start().into());
-        Diagnostic::at(&self.path, &self.text, position, message)
+        let file = self.file_of(node);
+        let position = Position::of_offset(&file.text, node.text_range().start().into());
+        Diagnostic::at(&file.path, &file.text, position, message)
+    }
+
+    /// This file, then the module files read for it, in the order they were read.
+    pub fn files(&self) -> impl Iterator<Item = &Flake> {
+        std::iter::once(self).chain(self.module_files.iter())
+    }
+
+    /// The index in [`Flake::files`] of the file `node` belongs to (0 for a node of no file
+    /// read here).
+    pub fn file_index(&self, node: &SyntaxNode) -> usize {
+        let root = node.ancestors().last();
+        self.files()
+            .position(|f| root.as_ref() == Some(f.root.syntax()))
+            .unwrap_or(0)
+    }
+
+    /// The file `node` belongs to.
+    pub fn file_of(&self, node: &SyntaxNode) -> &Flake {
+        self.files().nth(self.file_index(node)).unwrap_or(self)
+    }
+
+    /// Reads the local module files `config` names (`./default.nix` in `modules`, and files
+    /// those name in `imports`, transitively) that lie inside the flake's directory, and
+    /// attaches each to `config` (see [`Config::attach_module_file`]). A file outside the
+    /// directory (`../common.nix`, likely shared with other configurations), a missing file
+    /// and a file that is not a module written as an attribute set stay unread: they are
+    /// hand-written code nixgen neither owns nor edits. A file that does not parse is an
+    /// error.
+    pub fn load_module_files(&mut self, config: &mut Config) -> Result<()> {
+        let dir_of = |p: &Path| match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(base) = std::fs::canonicalize(dir_of(&self.path)) else {
+            return Ok(());
+        };
+        let mut seen: Vec<PathBuf> = std::fs::canonicalize(&self.path).into_iter().collect();
+        loop {
+            let mut added = false;
+            for (literal, node) in config.local_module_paths() {
+                let mut path = normalize(&dir_of(&self.file_of(&node).path).join(&literal));
+                if path.is_dir() {
+                    path = path.join("default.nix");
+                }
+                let Ok(real) = std::fs::canonicalize(&path) else {
+                    continue; // Missing: `generate` warns about it.
+                };
+                if !real.starts_with(&base) || seen.contains(&real) {
+                    continue;
+                }
+                seen.push(real);
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let file = match crate::nix::parse_lenient(&text) {
+                    Ok(root) => match Flake::from_root(&path, &text, root) {
+                        Ok(file) if !file.is_flake() => file,
+                        _ => continue,
+                    },
+                    Err(e) => return fail(syntax_diagnostic(&path, &text, &e)),
+                };
+                config.attach_module_file(&file);
+                self.module_files.push(file);
+                added = true;
+            }
+            if !added {
+                return Ok(());
+            }
+        }
     }
 
     /// Parses `text`, the content of `path`, with both parsers (rnix and the strict one);
@@ -197,6 +352,7 @@ impl Flake {
             text: text.to_owned(),
             root,
             top,
+            module_files: Vec::new(),
         })
     }
 
@@ -264,21 +420,7 @@ impl Flake {
                 shared_modules: Vec::new(),
                 inline_modules: Vec::new(),
             };
-            let item = self
-                .root
-                .expr()
-                .map(|e| e.syntax().clone())
-                .unwrap_or_else(|| self.top.syntax().clone());
-            let lambda = self.root.expr().and_then(|e| match unwrap_parens(e) {
-                ast::Expr::Lambda(l) => Some(l),
-                _ => None,
-            });
-            config.inline_modules.push(InlineModule {
-                item,
-                set: self.top.clone(),
-                lambda,
-                conditional: false,
-            });
+            config.attach_module_file(self);
             return Ok(vec![config]);
         }
         let outputs = self.outputs()?;
@@ -396,22 +538,9 @@ impl Flake {
             l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`modules`")),
             _ => {}
         }
-        for list in &config.module_lists {
-            for item in list.items() {
-                let lambda = match unwrap_parens(item.clone()) {
-                    ast::Expr::Lambda(l) => Some(l),
-                    _ => None,
-                };
-                let conditional = contains_mk_if(&item);
-                if let ast::Expr::AttrSet(set) = unwrap(item.clone(), true) {
-                    config.inline_modules.push(InlineModule {
-                        item: item.syntax().clone(),
-                        set,
-                        lambda,
-                        conditional,
-                    });
-                }
-            }
+        let lists = config.module_lists.clone();
+        for list in &lists {
+            config.add_list_modules(list);
         }
         Ok(config)
     }
@@ -461,6 +590,10 @@ impl Flake {
         for module in &config.inline_modules {
             match lookup(&module.set, &["nixpkgs", "overlays"]) {
                 Lookup::Found { value, binding } => {
+                    // Through `lib.mkAfter [ ... ]` (kdevops), whose order is kept.
+                    let value = resolve::priority_wrapper(&value)
+                        .map(|(_, inner)| inner)
+                        .unwrap_or(value);
                     match unwrap_parens(value.clone()) {
                         ast::Expr::List(list) => out.push((module.clone(), binding, list)),
                         other => return fail(self.opaque(
@@ -747,6 +880,23 @@ pub fn syntax_diagnostic(path: &Path, text: &str, e: &crate::nix::SyntaxError) -
         None => Diagnostic::in_file(path, message),
     }
     .with_help("fix the syntax error first; nixgen edits only files that parse")
+}
+
+/// `path` with `.` and `..` components resolved lexically (the file need not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Errors as values: a diagnostic becomes the crate's failure type.

@@ -37,12 +37,7 @@ pub fn finish<'t>(
     let input_diag = |e: &crate::nix::SyntaxError| flake::syntax_diagnostic(path, input, e);
     let ed = match plan() {
         Ok(ed) => ed,
-        Err(failure) => {
-            return Err(match crate::nix::check_strict(input) {
-                Err(e) => input_diag(&e).into(),
-                Ok(()) => failure,
-            })
-        }
+        Err(failure) => return Err(planning_failed(failure, path, input)),
     };
     if ed.is_empty() {
         return match crate::nix::check_strict(input) {
@@ -65,6 +60,19 @@ pub fn finish<'t>(
         )
         .with_help("please report this with the file")
         .into()),
+    }
+}
+
+/// What to report when planning an edit of `input` failed: the file's own syntax error when
+/// Nix's parser refuses it (the real problem), else the planning failure.
+pub fn planning_failed(
+    failure: crate::diag::Failure,
+    path: &Path,
+    input: &str,
+) -> crate::diag::Failure {
+    match crate::nix::check_strict(input) {
+        Err(e) => flake::syntax_diagnostic(path, input, &e).into(),
+        Ok(()) => failure,
     }
 }
 

@@ -10,7 +10,7 @@
 //! items that the plan no longer has are reported, and removed only with `--prune`.
 //! Comments, hand-written modules and options, and formatting elsewhere stay byte for byte.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxNode, TextRange};
@@ -37,11 +37,28 @@ pub struct Reconciled {
     pub stale: Vec<String>,
     /// True when `stale` items were removed (`--prune`).
     pub pruned: bool,
+    /// The configuration's local module files that changed too.
+    pub module_files: Vec<ModuleFileEdit>,
 }
 
-struct Run<'f, 'e> {
+/// A local module file of the configuration that the reconcile changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleFileEdit {
+    /// The file, as reached from the flake (`<dir>/default.nix`).
+    pub path: PathBuf,
+    /// What it held when read.
+    pub old: String,
+    /// Its new text.
+    pub new: String,
+}
+
+struct Run<'f> {
+    /// The flake, with the configuration's local module files read
+    /// ([`Flake::load_module_files`]).
     flake: &'f Flake,
-    ed: Editor<'e>,
+    /// One editor per file of [`Flake::files`], in that order: an edit goes to the editor
+    /// of the file its node belongs to.
+    eds: Vec<Editor<'f>>,
     prune: bool,
     stale: Vec<String>,
     /// Stale overlay entries (their uses of inputs do not keep an input alive).
@@ -51,119 +68,181 @@ struct Run<'f, 'e> {
     pruned: Vec<SyntaxNode>,
 }
 
-/// Brings `old` in line with `plan` (its first configuration).
+/// Brings `old` in line with `plan` (its first configuration), together with the local
+/// module files the configuration imports (the template's `./default.nix`): an owned item
+/// is found and edited in whichever file holds it.
 pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Result<Reconciled> {
-    // The edits are planned while the syntax tree lives; it is freed before the output is
-    // parsed, so that parse reuses its memory.
-    let mut stale = Vec::new();
-    let text = super::finish(
-        || {
-            plan_edits(path, old, plan, prune).map(|(ed, s)| {
-                stale = s;
-                ed
-            })
-        },
-        path,
-        old,
-    )?;
+    let cp = &plan.configurations[0];
+    let loaded = (|| {
+        let mut flake = Flake::parse_for_edit(path, old)?;
+        if !flake.is_flake() {
+            return Err(
+                Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
+                    .with_help("write the flake with -o FILE, or move this file away")
+                    .into(),
+            );
+        }
+        let (mut config, rename) = select_config(&flake, cp)?;
+        flake.load_module_files(&mut config)?;
+        Ok((flake, config, rename))
+    })();
+    let (flake, config, rename) = match loaded {
+        Ok(loaded) => loaded,
+        Err(failure) => return Err(super::planning_failed(failure, path, old)),
+    };
+    let (eds, stale) = match plan_edits(&flake, &config, rename, plan, prune) {
+        Ok(planned) => planned,
+        Err(failure) => return Err(super::planning_failed(failure, path, old)),
+    };
+    let mut eds = eds.into_iter();
+    let main = eds.next().expect("the flake's own editor");
+    let text = super::finish(|| Ok(main), path, old)?;
+    let mut module_files = Vec::new();
+    for (file, ed) in flake.module_files.iter().zip(eds) {
+        let new = super::finish(|| Ok(ed), &file.path, &file.text)?;
+        if new != file.text {
+            module_files.push(ModuleFileEdit {
+                path: file.path.clone(),
+                old: file.text.clone(),
+                new,
+            });
+        }
+    }
     Ok(Reconciled {
         text,
         stale,
         pruned: prune,
+        module_files,
     })
 }
 
-/// Plans the edits that bring `old` in line with `plan`, and lists the stale owned items.
-fn plan_edits<'t>(
-    path: &Path,
-    old: &'t str,
+/// The configuration `cp` names, or the flake's only one (the host was renamed: its key is
+/// returned, to be renamed).
+fn select_config(flake: &Flake, cp: &ConfigPlan) -> Result<(Config, Option<ast::Attr>)> {
+    let configs = flake.configurations()?;
+    if let Some(c) = configs.iter().find(|c| c.name == cp.name) {
+        return Ok((c.clone(), None));
+    }
+    if let [only] = configs.as_slice() {
+        if let Some(attr) = only
+            .binding
+            .as_ref()
+            .and_then(|b| b.attrpath())
+            .and_then(|p| p.attrs().last())
+        {
+            return Ok((only.clone(), Some(attr)));
+        }
+    }
+    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    Err(Diagnostic::in_file(
+        &flake.path,
+        format!("the flake has no configuration `{}`", cp.name),
+    )
+    .with_help(format!(
+        "configurations here: {}; set `name:` to one of them, or write to another file with -o",
+        names.join(", ")
+    ))
+    .into())
+}
+
+/// Plans the edits that bring the flake and its module files in line with `plan`: one
+/// editor per file of [`Flake::files`], and the stale owned items.
+fn plan_edits<'f>(
+    flake: &'f Flake,
+    config: &Config,
+    rename: Option<ast::Attr>,
     plan: &FlakePlan,
     prune: bool,
-) -> Result<(Editor<'t>, Vec<String>)> {
-    let flake = Flake::parse_for_edit(path, old)?;
-    if !flake.is_flake() {
-        return Err(
-            Diagnostic::in_file(path, "this is not a flake (it has no `outputs`)")
-                .with_help("write the flake with -o FILE, or move this file away")
-                .into(),
-        );
-    }
+) -> Result<(Vec<Editor<'f>>, Vec<String>)> {
     let cp = &plan.configurations[0];
     let mut run = Run {
-        flake: &flake,
-        ed: Editor::new(old).with_tree(flake.root.syntax().clone()),
+        flake,
+        eds: flake
+            .files()
+            .map(|f| Editor::new(&f.text).with_tree(f.root.syntax().clone()))
+            .collect(),
         prune,
         stale: Vec::new(),
         stale_overlays: Vec::new(),
         pruned: Vec::new(),
     };
-    let config = run.config(cp)?;
+    if let Some(attr) = rename {
+        let name = crate::nix::escape::attr_name(&cp.name);
+        run.ed(attr.syntax()).replace(attr.syntax().text_range(), name);
+    }
 
     for input in &plan.inputs {
-        ensure_input(&flake, &mut run.ed, input, true)?;
+        ensure_input(flake, &mut run.eds[0], input, true)?;
     }
     let mut scope = OverlayScope::default();
     for entry in &cp.overlays {
         if let Some(input) = entry.input() {
-            scope.inputs_name = reach_input(&flake, &mut run.ed, input)?;
+            scope.inputs_name = reach_input(flake, &mut run.eds[0], input)?;
         }
     }
     if !cp.overlays.is_empty() {
-        flake.refuse_own_pkgs(&config)?;
+        flake.refuse_own_pkgs(config)?;
     }
-    run.system(&config, cp)?;
-    run.modules(&config, cp)?;
+    run.system(config, cp)?;
+    run.modules(config, cp)?;
     match config.main_module() {
         Some(main) => {
             let main = main.clone();
-            run.settings(&config, &main, cp)?;
-            run.overlays(&config, &main, cp, &scope)?;
-            run.packages(&config, &main, cp)?;
+            run.settings(config, &main, cp)?;
+            run.overlays(config, &main, cp, &scope)?;
+            run.packages(config, &main, cp)?;
         }
-        None => run.new_inline_module(&config, cp, &scope)?,
+        None => run.new_inline_module(config, cp, &scope)?,
     }
-    run.output(&config, cp)?;
+    run.output(config, cp)?;
     run.stale_inputs(plan, cp)?;
 
     let Run {
-        mut ed,
+        mut eds,
         stale,
         pruned,
         ..
     } = run;
-    ed.remove_all(&pruned);
-    Ok((ed, stale))
+    for (i, ed) in eds.iter_mut().enumerate() {
+        let mine: Vec<SyntaxNode> = pruned
+            .iter()
+            .filter(|n| flake.file_index(n) == i)
+            .cloned()
+            .collect();
+        ed.remove_all(&mine);
+    }
+    Ok((eds, stale))
 }
 
-impl Run<'_, '_> {
-    fn config(&mut self, cp: &ConfigPlan) -> Result<Config> {
-        let configs = self.flake.configurations()?;
-        if let Some(c) = configs.iter().find(|c| c.name == cp.name) {
-            return Ok(c.clone());
+impl<'f> Run<'f> {
+    /// The editor of the file `node` belongs to.
+    fn ed(&mut self, node: &SyntaxNode) -> &mut Editor<'f> {
+        let i = self.flake.file_index(node);
+        &mut self.eds[i]
+    }
+
+    /// Inserts `path = value;` into `set` where it is missing, in `set`'s file.
+    fn insert_setting(&mut self, set: &ast::AttrSet, path: &[&str], value: &Expr) -> Result<()> {
+        let i = self.flake.file_index(set.syntax());
+        insert_setting(self.flake, &mut self.eds[i], set, path, value)
+    }
+
+    /// `base` with `inputs_name` as code at `node` reaches `input`: a module file reaches
+    /// the flake's inputs through its own arguments (`{ inputs, ... }:` from `specialArgs`),
+    /// not through the outputs function's.
+    fn scope_at(&self, node: &SyntaxNode, base: &OverlayScope, input: Option<&str>) -> OverlayScope {
+        let mut scope = base.clone();
+        let (Some(input), true) = (input, self.flake.file_index(node) > 0) else {
+            return scope;
+        };
+        // At the module's body: an overlay function's own arguments are not the inputs.
+        let body = self.flake.file_of(node).top.syntax().clone();
+        if let Some(first) = input_spellings(&body, input).into_iter().next() {
+            scope.inputs_name = first
+                .strip_suffix(&format!(".{input}"))
+                .map(str::to_owned);
         }
-        if let [only] = configs.as_slice() {
-            // The host was renamed: rename the configuration's key.
-            if let Some(attr) = only
-                .binding
-                .as_ref()
-                .and_then(|b| b.attrpath())
-                .and_then(|p| p.attrs().last())
-            {
-                let name = crate::nix::escape::attr_name(&cp.name);
-                self.ed.replace(attr.syntax().text_range(), name);
-                return Ok(only.clone());
-            }
-        }
-        let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
-        Err(Diagnostic::in_file(
-            &self.flake.path,
-            format!("the flake has no configuration `{}`", cp.name),
-        )
-        .with_help(format!(
-            "configurations here: {}; set `name:` to one of them, or write to another file with -o",
-            names.join(", ")
-        ))
-        .into())
+        scope
     }
 
     fn system(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
@@ -174,12 +253,12 @@ impl Run<'_, '_> {
         match lookup(args, &["system"]) {
             Lookup::Found { value, .. } => {
                 if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                    self.ed.replace_expr(value.syntax(), &wanted);
+                    self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
                 }
                 Ok(())
             }
             Lookup::Missing { .. } => {
-                insert_setting(self.flake, &mut self.ed, args, &["system"], &wanted)
+                self.insert_setting(args, &["system"], &wanted)
             }
             // `inherit system;` (the library's template): the variable it names, bound by an
             // enclosing `let`, is the value; a different system is written there.
@@ -188,7 +267,7 @@ impl Run<'_, '_> {
                     Some(binding) => {
                         if let Some(value) = binding.value() {
                             if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                                self.ed.replace_expr(value.syntax(), &wanted);
+                                self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
                             }
                         }
                         Ok(())
@@ -223,48 +302,83 @@ impl Run<'_, '_> {
             .into());
         };
         // The library may be named `nixos-flake`, `inputs.nixos-flake` or a `let` alias:
-        // references are compared by what they name, and new ones spelled the file's way.
-        let mut spellings = self.library_spellings(first_list.syntax())?;
-        // New references use the spelling the list's own references use.
-        if let Some(used) = spellings.iter().position(|s| {
-            items.iter().any(|(_, i)| {
-                i.syntax()
-                    .text()
-                    .to_string()
-                    .starts_with(&format!("{s}.nixosModules."))
-            })
-        }) {
-            let used = spellings.remove(used);
-            spellings.insert(0, used);
+        // references are compared by what they name, and new ones spelled the way their list
+        // (in flake.nix, or an `imports` list of a module file) reaches it.
+        let mut spellings: Vec<Vec<String>> = Vec::with_capacity(config.module_lists.len());
+        for (i, list) in config.module_lists.iter().enumerate() {
+            let mut names = if i == 0 {
+                self.library_spellings(list.syntax())?
+            } else {
+                input_spellings(list.syntax(), "nixos-flake")
+            };
+            // New references use the spelling the list's own references use.
+            if let Some(used) = names.iter().position(|s| {
+                list.items().any(|i| {
+                    i.syntax()
+                        .text()
+                        .to_string()
+                        .starts_with(&format!("{s}.nixosModules."))
+                })
+            }) {
+                let used = names.remove(used);
+                names.insert(0, used);
+            }
+            spellings.push(names);
         }
-        let canon = |t: &str| canonical_reference(t, &spellings, "nixos-flake");
-        let spell = |e: &Expr| respell(e, &spellings);
+        let spellings_of = |list: &ast::List| {
+            let i = config
+                .module_lists
+                .iter()
+                .position(|l| l == list)
+                .unwrap_or(0);
+            &spellings[i]
+        };
+        let canon_in =
+            |list: &ast::List, t: &str| canonical_reference(t, spellings_of(list), "nixos-flake");
+        let shared_spellings = &spellings[0];
         let mut anchor: Option<(ast::List, SyntaxNode)> = None;
         for module in &cp.modules {
             let printed = module.print();
-            if config
-                .shared_modules
-                .iter()
-                .any(|i| same_code(&canon(&i.syntax().text().to_string()), &printed))
-            {
+            if config.shared_modules.iter().any(|i| {
+                same_code(
+                    &canonical_reference(
+                        &i.syntax().text().to_string(),
+                        shared_spellings,
+                        "nixos-flake",
+                    ),
+                    &printed,
+                )
+            }) {
                 // Already there through a shared list (which other configurations use too).
                 continue;
             }
-            match items
-                .iter()
-                .find(|(_, i)| same_code(&canon(&i.syntax().text().to_string()), &printed))
-            {
+            match items.iter().find(|(list, i)| {
+                same_code(&canon_in(list, &i.syntax().text().to_string()), &printed)
+            }) {
                 Some((list, item)) => anchor = Some((list.clone(), item.syntax().clone())),
                 None => match &anchor {
-                    Some((list, node)) => {
-                        self.ed.insert_item(list, Some(Some(node)), &spell(module))
+                    // After the module before it, in that list's spelling; a list whose
+                    // scope does not name the library cannot take a reference.
+                    Some((list, node)) if !spellings_of(list).is_empty() => {
+                        let spelled = respell(module, spellings_of(list));
+                        self.ed(list.syntax())
+                            .insert_item(list, Some(Some(node)), &spelled)
                     }
-                    None => self.ed.insert_item(first_list, Some(None), &spell(module)),
+                    Some(_) => {
+                        let spelled = respell(module, spellings_of(first_list));
+                        self.ed(first_list.syntax())
+                            .insert_item(first_list, None, &spelled)
+                    }
+                    None => {
+                        let spelled = respell(module, spellings_of(first_list));
+                        self.ed(first_list.syntax())
+                            .insert_item(first_list, Some(None), &spelled)
+                    }
                 },
             }
         }
-        for (_, item) in &items {
-            let text = canon(&item.syntax().text().to_string());
+        for (list, item) in &items {
+            let text = canon_in(list, &item.syntax().text().to_string());
             // Only nixos-flake's modules are nixgen's. A module file (`./hardware.nix`) may
             // have been added by hand, and nothing in the file tells it apart from one that
             // an earlier `modules:` listed: module files are never reported nor pruned.
@@ -273,12 +387,12 @@ impl Run<'_, '_> {
             if owned && !planned && !text.contains(char::is_whitespace) {
                 // The backend is single-valued: a new one replaces the old, prune or not.
                 if text.starts_with("nixos-flake.nixosModules.backends.") {
-                    self.ed.remove(item.syntax());
+                    self.ed(item.syntax()).remove(item.syntax());
                     continue;
                 }
                 self.note(format!("module `{text}`"));
                 if self.prune {
-                    self.ed.remove(item.syntax());
+                    self.ed(item.syntax()).remove(item.syntax());
                 }
             }
         }
@@ -293,7 +407,7 @@ impl Run<'_, '_> {
             return Ok(spellings);
         }
         Ok(
-            match reach_input(self.flake, &mut self.ed, "nixos-flake")? {
+            match reach_input(self.flake, &mut self.eds[0], "nixos-flake")? {
                 Some(inputs) => vec![format!("{inputs}.nixos-flake")],
                 None => vec!["nixos-flake".to_owned()],
             },
@@ -324,7 +438,7 @@ impl Run<'_, '_> {
                 Some((module, found)) => {
                     self.reconcile_value(&module, &path, found, &setting.value)?
                 }
-                None => insert_setting(self.flake, &mut self.ed, &main.set, &path, &setting.value)?,
+                None => self.insert_setting(&main.set, &path, &setting.value)?,
             }
         }
         self.settings_marker(config, main, cp)?;
@@ -407,12 +521,12 @@ impl Run<'_, '_> {
                 removed.push(have[i].syntax().clone());
                 i += 1;
             } else {
-                self.ed.insert_item(list, Some(anchor.as_ref()), want[j]);
+                self.ed(list.syntax()).insert_item(list, Some(anchor.as_ref()), want[j]);
                 j += 1;
             }
         }
         for node in &removed {
-            self.ed.remove(node);
+            self.ed(node).remove(node);
         }
     }
 
@@ -423,9 +537,9 @@ impl Run<'_, '_> {
             Lookup::Found { value, .. }
                 if !same_code(&value.syntax().text().to_string(), &src.print()) =>
             {
-                self.ed.replace_expr(value.syntax(), &src);
+                self.ed(value.syntax()).replace_expr(value.syntax(), &src);
             }
-            Lookup::Missing { set, anchor, .. } => self.ed.insert_binding(
+            Lookup::Missing { set, anchor, .. } => self.ed(set.syntax()).insert_binding(
                 &set,
                 anchor.as_ref().map(|a| a.syntax()),
                 &["src".to_owned()],
@@ -438,7 +552,7 @@ impl Run<'_, '_> {
             Lookup::Found { value, binding } => {
                 let is_empty = same_code(&value.syntax().text().to_string(), &empty.print());
                 if entry.clear_patches && !is_empty {
-                    self.ed.replace_expr(value.syntax(), &empty);
+                    self.ed(value.syntax()).replace_expr(value.syntax(), &empty);
                 } else if !entry.clear_patches && is_empty {
                     // `patches = [ ];` is what clearPatches wrote; a list of patches a person
                     // wrote is theirs.
@@ -450,7 +564,7 @@ impl Run<'_, '_> {
                     Lookup::Found { binding, .. } => Some(binding),
                     _ => None,
                 };
-                self.ed.insert_binding(
+                self.ed(set.syntax()).insert_binding(
                     &set,
                     anchor.as_ref().map(|a| a.syntax()),
                     &["patches".to_owned()],
@@ -520,24 +634,24 @@ impl Run<'_, '_> {
                     usize::from(first.text_range().start()),
                     usize::from(last.text_range().end()),
                 );
-                let indent = self.ed.line_indent(from).to_owned();
+                let indent = self.ed(set).line_indent(from).to_owned();
                 let text = wanted.map(|w| comment_lines(&w, &indent));
-                let now = &self.ed.source()[from..to];
+                let now = &self.ed(set).source()[from..to];
                 match text {
                     Some(t) if t == now => {}
-                    Some(t) => self.ed.replace(
+                    Some(t) => self.ed(set).replace(
                         TextRange::new(first.text_range().start(), last.text_range().end()),
                         t,
                     ),
                     None => {
                         // The whole lines the marker stood on.
-                        let line_start = self.ed.source()[..from].rfind('\n').map_or(0, |i| i + 1);
-                        let line_end = self.ed.source()[to..]
+                        let line_start = self.ed(set).source()[..from].rfind('\n').map_or(0, |i| i + 1);
+                        let line_end = self.ed(set).source()[to..]
                             .find('\n')
-                            .map_or(self.ed.source().len(), |i| to + i + 1);
+                            .map_or(self.ed(set).source().len(), |i| to + i + 1);
                         let range =
                             TextRange::new((line_start as u32).into(), (line_end as u32).into());
-                        self.ed.replace(range, String::new());
+                        self.ed(set).replace(range, String::new());
                     }
                 }
             }
@@ -545,8 +659,8 @@ impl Run<'_, '_> {
                 // A new marker, before the module's first binding.
                 if let Some(first) = main.set.attrpath_values().next() {
                     let at = usize::from(first.syntax().text_range().start());
-                    let indent = self.ed.line_indent(at).to_owned();
-                    self.ed
+                    let indent = self.ed(set).line_indent(at).to_owned();
+                    self.ed(set)
                         .insert(at, format!("{}\n{indent}", comment_lines(&wanted, &indent)));
                 }
             }
@@ -572,7 +686,7 @@ impl Run<'_, '_> {
             if let Some(first) = input_spellings(body.syntax(), name).into_iter().next() {
                 return Ok(first);
             }
-            Ok(match reach_input(run.flake, &mut run.ed, name)? {
+            Ok(match reach_input(run.flake, &mut run.eds[0], name)? {
                 Some(inputs) => format!("{inputs}.{name}"),
                 None => name.to_owned(),
             })
@@ -615,10 +729,10 @@ impl Run<'_, '_> {
             Lookup::Found { value, .. } => {
                 let text = value.syntax().text().to_string();
                 if !same_code(&text, &wanted.print()) && mentions_config(&text) {
-                    self.ed.replace_expr(value.syntax(), &wanted);
+                    self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
                 }
             }
-            Lookup::Missing { .. } => insert_setting(self.flake, &mut self.ed, &body, &p, &wanted)?,
+            Lookup::Missing { .. } => self.insert_setting(&body, &p, &wanted)?,
             Lookup::Scattered(_) => {}
             l @ Lookup::Opaque { .. } => {
                 return Err(self
@@ -695,7 +809,7 @@ impl Run<'_, '_> {
                         Lookup::Missing { set, depth, anchor } => {
                             let rest: Vec<String> =
                                 sub[depth..].iter().map(|s| (*s).to_owned()).collect();
-                            self.ed.insert_binding(
+                            self.ed(set.syntax()).insert_binding(
                                 &set,
                                 anchor.as_ref().map(|a| a.syntax()),
                                 &rest,
@@ -730,7 +844,7 @@ impl Run<'_, '_> {
             }
             (Lookup::Found { value, .. }, wanted) => {
                 if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                    self.ed.replace_expr(value.syntax(), wanted);
+                    self.ed(value.syntax()).replace_expr(value.syntax(), wanted);
                 }
                 Ok(())
             }
@@ -740,13 +854,13 @@ impl Run<'_, '_> {
                 let keys: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
                 let set = first.syntax().parent().and_then(ast::AttrSet::cast);
                 if let Some(set) = set {
-                    self.ed.insert_binding(
+                    self.ed(set.syntax()).insert_binding(
                         &set,
                         Some(first.syntax()),
                         &keys[keys.len() - path.len()..],
                         wanted,
                     );
-                    bindings.iter().for_each(|b| self.ed.remove(b.syntax()));
+                    bindings.iter().for_each(|b| self.ed(b.syntax()).remove(b.syntax()));
                 }
                 Ok(())
             }
@@ -761,37 +875,49 @@ impl Run<'_, '_> {
         cp: &ConfigPlan,
         scope: &OverlayScope,
     ) -> Result<()> {
-        let spellings = self.library_spellings(main.set.syntax())?;
-        let default = respell(&Expr::path_of("nixos-flake.overlays.default"), &spellings);
-        let Some((_, _, list)) = self.flake.overlays_list(config)? else {
+        // Every `nixpkgs.overlays` list of the configuration counts (the template's one in
+        // flake.nix, kdevops' `lib.mkAfter [ ... ]` in default.nix); new overlays go into the
+        // first unconditional one.
+        let lists = self.flake.overlays_lists(config)?;
+        let Some((_, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional).cloned() else {
+            let spellings = self.library_spellings(main.set.syntax())?;
+            let default = respell(&Expr::path_of("nixos-flake.overlays.default"), &spellings);
             let mut items = vec![Item::Expr(default)];
             if !cp.overlays.is_empty() {
                 items.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
             }
-            return insert_setting(
-                self.flake,
-                &mut self.ed,
-                &main.set,
-                &["nixpkgs", "overlays"],
-                &Expr::List(items),
-            );
+            return self.insert_setting(&main.set, &["nixpkgs", "overlays"], &Expr::List(items));
         };
         let canonical_default = "nixos-flake.overlays.default";
-        if !list.items().any(|i| {
-            same_code(
-                &canonical_reference(&i.syntax().text().to_string(), &spellings, "nixos-flake"),
-                canonical_default,
-            )
-        }) {
-            self.ed.insert_item(&list, Some(None), &default);
+        let has_default = lists.iter().any(|(_, _, l)| {
+            let spellings = input_spellings(l.syntax(), "nixos-flake");
+            l.items().any(|i| {
+                same_code(
+                    &canonical_reference(&i.syntax().text().to_string(), &spellings, "nixos-flake"),
+                    canonical_default,
+                )
+            })
+        });
+        if !has_default {
+            let spellings = self.library_spellings(list.syntax())?;
+            let default = respell(&Expr::path_of(canonical_default), &spellings);
+            self.ed(list.syntax())
+                .insert_item(&list, Some(None), &default);
         }
-        let bindings = self.flake.overlay_bindings(&list);
+        let bindings: Vec<_> = lists
+            .iter()
+            .flat_map(|(_, _, l)| self.flake.overlay_bindings(l))
+            .collect();
         let mut missing: Vec<OverlayEntry> = Vec::new();
         for entry in &cp.overlays {
             match bindings.iter().find(|b| b.package == entry.package) {
                 Some(existing) => {
                     let value = existing.binding.value().expect("bindings have values");
-                    let entry_scope = super::overlay::scope_of(existing, scope);
+                    let entry_scope = self.scope_at(
+                        existing.binding.syntax(),
+                        &super::overlay::scope_of(existing, scope),
+                        entry.input(),
+                    );
                     match override_body(&value) {
                         // Inside the entry only `src` and `patches` are nixgen's: a
                         // `version`, `configureFlags` or comment a person added stays.
@@ -799,7 +925,7 @@ impl Run<'_, '_> {
                         None => {
                             let wanted = entry.value(&entry_scope);
                             if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                                self.ed.replace_expr(value.syntax(), &wanted);
+                                self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
                             }
                         }
                     }
@@ -823,17 +949,55 @@ impl Run<'_, '_> {
             match own {
                 Some(body) => {
                     for entry in &missing {
-                        self.ed.insert_binding(
+                        let scope = self.scope_at(body.syntax(), scope, entry.input());
+                        self.ed(body.syntax()).insert_binding(
                             &body,
                             None,
                             std::slice::from_ref(&entry.package),
-                            &entry.value(scope),
+                            &entry.value(&scope),
                         );
                     }
                 }
                 None => {
-                    self.ed
-                        .insert_item(&list, None, &OverlayEntry::overlay_of(&missing, scope))
+                    let input = missing.iter().find_map(|e| e.input());
+                    let in_main = lists
+                        .iter()
+                        .find(|(m, _, _)| !m.conditional && m.item == main.item);
+                    let one_line = |m: &InlineModule| !m.set.syntax().text().contains_char('\n');
+                    let first = lists
+                        .iter()
+                        .find(|(m, _, _)| !m.conditional)
+                        .map(|(m, _, _)| m.clone());
+                    match (in_main, first) {
+                        // The main module's own list.
+                        (Some((_, _, l)), _) => {
+                            let scope = self.scope_at(l.syntax(), scope, input);
+                            self.ed(l.syntax()).insert_item(
+                                l,
+                                None,
+                                &OverlayEntry::overlay_of(&missing, &scope),
+                            )
+                        }
+                        // The only list is the library template's one-line
+                        // `{ nixpkgs.overlays = [ nixos-flake.overlays.default ]; }`: the
+                        // overlay goes where the host's settings are (a later module, so
+                        // after the library's overlay), not into that line.
+                        (None, Some(m)) if one_line(&m) && !one_line(main) => {
+                            let scope = self.scope_at(main.set.syntax(), scope, input);
+                            let value = Expr::List(vec![Item::Expr(OverlayEntry::overlay_of(
+                                &missing, &scope,
+                            ))]);
+                            self.insert_setting(&main.set, &["nixpkgs", "overlays"], &value)?
+                        }
+                        _ => {
+                            let scope = self.scope_at(list.syntax(), scope, input);
+                            self.ed(list.syntax()).insert_item(
+                                &list,
+                                None,
+                                &OverlayEntry::overlay_of(&missing, &scope),
+                            )
+                        }
+                    }
                 }
             }
         }
@@ -862,10 +1026,10 @@ impl Run<'_, '_> {
                     .attrpath_values()
                     .all(|bv| stale.iter().any(|s| s.binding.syntax() == bv.syntax()));
                 if all_stale {
-                    self.ed.remove(&b.element);
+                    self.ed(&b.element).remove(&b.element);
                     handled.push(b.element.clone());
                 } else {
-                    self.ed.remove(b.binding.syntax());
+                    self.ed(b.binding.syntax()).remove(b.binding.syntax());
                 }
             }
         }
@@ -879,13 +1043,7 @@ impl Run<'_, '_> {
                 return Ok(());
             }
             self.ensure_pkgs(main);
-            return insert_setting(
-                self.flake,
-                &mut self.ed,
-                &main.set,
-                &path,
-                &cp.packages_expr(),
-            );
+            return self.insert_setting(&main.set, &path, &cp.packages_expr());
         };
         let Lookup::Found { value, .. } = found else {
             return Ok(());
@@ -912,14 +1070,14 @@ impl Run<'_, '_> {
                 } else {
                     Expr::path_of(&format!("pkgs.{p}"))
                 };
-                self.ed.insert_item(&list, None, &item);
+                self.ed(list.syntax()).insert_item(&list, None, &item);
             }
         }
         for (name, item) in &names {
             if !cp.packages.contains(name) {
                 self.note(format!("package `{name}`"));
                 if self.prune {
-                    self.ed.remove(item.syntax());
+                    self.ed(item.syntax()).remove(item.syntax());
                 }
             }
         }
@@ -939,9 +1097,9 @@ impl Run<'_, '_> {
             return;
         }
         match main.lambda.as_ref().and_then(|l| l.param()) {
-            Some(ast::Param::Pattern(p)) => self.ed.insert_pattern_entry(&p, "pkgs"),
+            Some(ast::Param::Pattern(p)) => self.ed(p.syntax()).insert_pattern_entry(&p, "pkgs"),
             Some(ast::Param::IdentParam(_)) => {}
-            None => self.ed.wrap(&main.item, "({ pkgs, ... }: ", ")"),
+            None => self.ed(&main.item).wrap(&main.item, "({ pkgs, ... }: ", ")"),
         }
     }
 
@@ -982,7 +1140,7 @@ impl Run<'_, '_> {
             },
             Box::new(Expr::Attrs(body)),
         );
-        self.ed.insert_item(list, None, &module);
+        self.ed(list.syntax()).insert_item(list, None, &module);
         Ok(())
     }
 
@@ -1002,7 +1160,7 @@ impl Run<'_, '_> {
             }
             let removed = std::mem::take(&mut self.stale_overlays);
             let unused = if self.prune {
-                unused_input(self.flake, Some(&mut self.ed), &name, &removed)?
+                unused_input(self.flake, Some(&mut self.eds[0]), &name, &removed)?
             } else {
                 unused_input(self.flake, None, &name, &removed)?
             };

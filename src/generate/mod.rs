@@ -30,6 +30,9 @@ pub struct FlakeText {
     pub stale: Vec<String>,
     /// True when the `stale` items were removed (`--prune`).
     pub pruned: bool,
+    /// The configuration's local module files (the template's `./default.nix`) that change
+    /// too: what they held and their new text.
+    pub module_files: Vec<crate::edit::reconcile::ModuleFileEdit>,
 }
 
 /// The flake text for `plan`, given what the file at `path` holds now.
@@ -52,6 +55,7 @@ pub fn flake_text(
                 text: done.text,
                 stale: done.stale,
                 pruned: done.pruned,
+                module_files: done.module_files,
             })
         }
         _ => {
@@ -66,6 +70,7 @@ pub fn flake_text(
                 text,
                 stale: Vec::new(),
                 pruned: false,
+                module_files: Vec::new(),
             })
         }
     }

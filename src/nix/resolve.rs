@@ -238,6 +238,50 @@ pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
     expr
 }
 
+/// The expression under a priority or order wrapper (`lib.mkAfter x`, `mkBefore x`,
+/// `lib.mkOrder 1500 x`, `lib.mkForce x`, `mkDefault x`, `lib.mkOverride 900 x`), with the
+/// wrapper's name; `None` when `expr` is not such a call. The wrapper decides how the value
+/// merges with other modules' definitions (kdevops' `nixpkgs.overlays = lib.mkAfter [ ... ]`
+/// keeps its overlays after the library's), so an edit inside keeps it.
+pub fn priority_wrapper(expr: &ast::Expr) -> Option<(String, ast::Expr)> {
+    let ast::Expr::Apply(apply) = unwrap_parens_only(expr.clone()) else {
+        return None;
+    };
+    let function = apply.lambda()?;
+    let name_of = |f: &ast::Expr| {
+        let text = f.syntax().text().to_string();
+        let name = text.rsplit('.').next().unwrap_or_default().to_owned();
+        (text == name || text == format!("lib.{name}")).then_some(name)
+    };
+    let name = match &function {
+        // `mkOrder 1500 x`, `mkOverride 50 x`: the function is itself an application.
+        ast::Expr::Apply(inner) => {
+            let name = name_of(&inner.lambda()?)?;
+            matches!(name.as_str(), "mkOrder" | "mkOverride").then_some(name)?
+        }
+        f => {
+            let name = name_of(f)?;
+            matches!(
+                name.as_str(),
+                "mkAfter" | "mkBefore" | "mkForce" | "mkDefault" | "mkOptionDefault"
+            )
+            .then_some(name)?
+        }
+    };
+    Some((name, unwrap_parens_only(apply.argument()?)))
+}
+
+fn unwrap_parens_only(expr: ast::Expr) -> ast::Expr {
+    let mut e = expr;
+    while let ast::Expr::Paren(p) = &e {
+        match p.expr() {
+            Some(inner) => e = inner,
+            None => break,
+        }
+    }
+    e
+}
+
 /// True for `lib.mkIf cond body` / `mkIf cond body`: an application whose function is `mkIf c`
 /// (recognized by name: any path ending in `.mkIf` counts).
 pub fn is_mk_if(apply: &ast::Apply) -> bool {

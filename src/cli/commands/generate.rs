@@ -88,9 +88,15 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         }
         let mut quiet = Report::new(false);
         reporter.file(&mut quiet, &out, existing.as_deref(), &done.text)?;
+        for m in &done.module_files {
+            reporter.file(&mut quiet, &m.path, Some(&m.old), &m.new)?;
+        }
         return Ok(reporter.finish(report));
     }
     let outcome = reporter.file(report, &out, existing.as_deref(), &done.text)?;
+    for m in &done.module_files {
+        reporter.file(report, &m.path, Some(&m.old), &m.new)?;
+    }
     let read_only = reporter.is_read_only();
     let status = reporter.finish(report);
     if outcome == crate::cli::output::FileOutcome::Created && !read_only {
@@ -193,6 +199,9 @@ pub fn scaffold(args: ScaffoldArgs, report: &mut Report) -> Result<Status> {
         );
         files.push((yaml_path, old_yaml, yaml_text));
         files.push((flake_path, old_flake, done.text));
+        for m in done.module_files {
+            files.push((m.path, Some(m.old), m.new));
+        }
     }
     for (mut warning, count) in missing {
         if count > 1 {
