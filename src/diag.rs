@@ -48,6 +48,8 @@ pub enum Severity {
     Error,
     /// Worth telling the user, but the command still succeeds.
     Warning,
+    /// Information about a place in a file (what `import` left as hand-written code).
+    Note,
 }
 
 /// One message about one place in one file.
@@ -119,6 +121,12 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic as a note.
+    pub fn note(mut self) -> Self {
+        self.severity = Severity::Note;
+        self
+    }
+
     /// `file:line:column` (as much of it as is known).
     pub fn location(&self) -> String {
         let mut out = String::new();
@@ -144,6 +152,7 @@ impl Diagnostic {
         let (label, code) = match self.severity {
             Severity::Error => ("error", "1;31"),
             Severity::Warning => ("warning", "1;33"),
+            Severity::Note => ("note", "1;36"),
         };
         let mut out = format!("{}: {}\n", paint(code, label), paint("1", &self.message));
         let location = self.location();
@@ -180,7 +189,7 @@ impl Diagnostic {
     /// The diagnostic as a JSON object (for `--json`).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
-            "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
             "file": self.file.as_ref().map(|f| f.display().to_string()),
             "line": self.position.map(|p| p.line),
             "column": self.position.map(|p| p.column),

@@ -27,6 +27,7 @@ pub mod edit;
 pub mod fsio;
 pub mod generate;
 pub mod git;
+pub mod import;
 pub mod keys;
 pub mod model;
 pub mod nix;

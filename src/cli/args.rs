@@ -40,6 +40,8 @@ pub enum Command {
     Scaffold(ScaffoldArgs),
     /// Check host or fleet descriptions without writing anything.
     Validate(ValidateArgs),
+    /// Read an existing configuration (or a directory of them) back into host.yaml.
+    Import(ImportArgs),
     /// Add, remove or list package overlays in an existing flake.
     #[command(subcommand)]
     Overlay(OverlayCommand),
@@ -122,6 +124,29 @@ pub struct GenerateArgs {
     /// Do not `git add --intent-to-add` new files.
     #[arg(long)]
     pub no_git: bool,
+    #[command(flatten)]
+    pub write: WriteFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The configuration's directory, or its flake.nix.
+    #[arg(
+        default_value = ".",
+        value_name = "DIR|FLAKE",
+        conflicts_with = "fleet"
+    )]
+    pub target: PathBuf,
+    /// The configuration to import when the flake has several.
+    #[arg(long, value_name = "NAME")]
+    pub config: Option<String>,
+    /// Import every configuration under DIR (`DIR/*/flake.nix`) into one fleet file.
+    #[arg(long, value_name = "DIR")]
+    pub fleet: Option<PathBuf>,
+    /// Where to write (default: host.yaml beside the flake, or fleet.yaml beside DIR);
+    /// `-` for standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub write: WriteFlags,
 }

@@ -102,6 +102,18 @@ impl<'a> Editor<'a> {
         self.source
     }
 
+    /// How many changes have been recorded (replacements, and members inserted into
+    /// expanded containers): a caller compares counts to learn whether a step changed
+    /// anything.
+    pub fn change_count(&self) -> usize {
+        self.edits.len()
+            + self
+                .expansions
+                .iter()
+                .map(|e| e.parts.iter().filter(|(r, _)| r.is_none()).count())
+                .sum::<usize>()
+    }
+
     /// True when no edit has been recorded.
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty() && self.expansions.is_empty()

@@ -54,6 +54,9 @@ pub struct Config {
     /// function, `let` or `mkIf`) of `module_lists`, in order; imported module paths are not
     /// here. A module file has exactly one: the file itself.
     pub inline_modules: Vec<InlineModule>,
+    /// Parts of modules' `imports` that are not literal lists (`map (...) suites`): module
+    /// references nixgen cannot read.
+    pub opaque_imports: Vec<SyntaxNode>,
 }
 
 impl Config {
@@ -78,17 +81,15 @@ impl Config {
         }
     }
 
-    /// Takes in one module and the literal `imports` list it has.
+    /// Takes in one module and the literal lists of its `imports` (several with `++`); what
+    /// is not a literal list there is noted in [`Config::opaque_imports`].
     fn add_module(&mut self, module: InlineModule) {
-        let imports = match lookup(&module.set, &["imports"]) {
-            Lookup::Found { value, .. } => match unwrap(value, false) {
-                ast::Expr::List(list) => Some(list),
-                _ => None,
-            },
-            _ => None,
-        };
+        let mut lists = Vec::new();
+        if let Lookup::Found { value, .. } = lookup(&module.set, &["imports"]) {
+            collect_lists(value, &mut lists, &mut self.opaque_imports);
+        }
         self.inline_modules.push(module);
-        if let Some(list) = imports {
+        for list in lists {
             if !self.module_lists.contains(&list) {
                 self.module_lists.push(list.clone());
                 self.add_list_modules(&list);
@@ -105,8 +106,7 @@ impl Config {
             for item in list.items() {
                 if let ast::Expr::PathRel(p) = unwrap_parens(item) {
                     let text = p.syntax().text().to_string();
-                    if (text.starts_with("./") || text.starts_with("../")) && !text.contains("${")
-                    {
+                    if (text.starts_with("./") || text.starts_with("../")) && !text.contains("${") {
                         out.push((text, p.syntax().clone()));
                     }
                 }
@@ -419,6 +419,7 @@ impl Flake {
                 module_lists: Vec::new(),
                 shared_modules: Vec::new(),
                 inline_modules: Vec::new(),
+                opaque_imports: Vec::new(),
             };
             config.attach_module_file(self);
             return Ok(vec![config]);
@@ -511,6 +512,7 @@ impl Flake {
             module_lists: Vec::new(),
             shared_modules: Vec::new(),
             inline_modules: Vec::new(),
+            opaque_imports: Vec::new(),
         };
         match lookup(&args, &["modules"]) {
             Lookup::Found { value, .. } => {
@@ -786,13 +788,9 @@ impl Flake {
             },
             _ => None,
         };
-        // The attribute form of a local tree (`type = "path"; path = "/x";`) reads as the
-        // `path:` URL it is equivalent to.
-        field("url").or_else(|| {
-            (field("type").as_deref() == Some("path"))
-                .then(|| field("path").map(|p| format!("path:{p}")))
-                .flatten()
-        })
+        // The attribute forms (`type = "path"; path = "/x";`, `type = "git"; url = ...;
+        // ref = ...;`) read as the URL they are equivalent to.
+        super::inputs::location_url(field)
     }
 
     /// The names of the flake's inputs, in file order, each once (nested `inputs = { x = ...; }`
@@ -919,6 +917,102 @@ pub fn overlay_body(item: &ast::Expr) -> Option<ast::AttrSet> {
     }
 }
 
+/// A fetcher call as data: `final.fetchFromGitHub { owner = "a"; ... }` (any path ending in
+/// the fetcher's name, parentheses allowed) gives the fetcher's name and each field whose
+/// value is a plain string, in order (`sha256` reads as `hash`: both take an SRI hash).
+/// `None` when the expression is not such a call or a field is not a plain string.
+pub fn fetch_call(expr: &ast::Expr) -> Option<(String, Vec<(String, String)>)> {
+    let ast::Expr::Apply(apply) = unwrap_parens(expr.clone()) else {
+        return None;
+    };
+    let function = apply.lambda()?.syntax().text().to_string();
+    let name = function.rsplit('.').next()?.to_owned();
+    if !matches!(name.as_str(), "fetchFromGitHub" | "fetchgit") {
+        return None;
+    }
+    let ast::Expr::AttrSet(set) = unwrap_parens(apply.argument()?) else {
+        return None;
+    };
+    if set.inherits().next().is_some() || set.rec_token().is_some() {
+        return None;
+    }
+    let mut fields = Vec::new();
+    for binding in set.attrpath_values() {
+        let keys = binding_keys(&binding)?;
+        let [key] = keys.as_slice() else {
+            return None;
+        };
+        let ast::Expr::Str(value) = unwrap_parens(binding.value()?) else {
+            return None;
+        };
+        let key = if key == "sha256" {
+            "hash"
+        } else {
+            key.as_str()
+        };
+        fields.push((key.to_owned(), static_string(&value)?));
+    }
+    Some((name, fields))
+}
+
+/// The package a `environment.systemPackages` element names: `fio` (under `with pkgs;`),
+/// `pkgs.fio`, or `nixpkgs.legacyPackages.<system>.fio` (also through `inputs.` or
+/// `${system}`); `None` for anything else (a call, a package set's member, code).
+pub fn package_reference(text: &str) -> Option<String> {
+    let text = text.trim();
+    let name = if let Some(rest) = text.strip_prefix("pkgs.") {
+        rest
+    } else if let Some(rest) = text
+        .strip_prefix("inputs.")
+        .unwrap_or(text)
+        .strip_prefix("nixpkgs.legacyPackages.")
+    {
+        // The system: a plain name or `${system}`.
+        let (_, name) = if rest.starts_with("${") {
+            let end = rest.find('}')?;
+            (&rest[..=end], rest[end + 1..].strip_prefix('.')?)
+        } else {
+            rest.split_once('.')?
+        };
+        name
+    } else {
+        text
+    };
+    // `python3Packages.numpy`: each segment a plain identifier.
+    let simple = name.split('.').all(|segment| {
+        segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''))
+            && segment
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    });
+    simple.then(|| name.to_owned())
+}
+
+/// The attribute set of an overlay entry `prev.<pkg>.overrideAttrs ARG`, where ARG is a set
+/// or a function returning one (`old: { ... }`, `_: { ... }`, `final: prev: { ... }`).
+pub fn override_body(value: &ast::Expr) -> Option<ast::AttrSet> {
+    let ast::Expr::Apply(apply) = unwrap_parens(value.clone()) else {
+        return None;
+    };
+    let function = apply.lambda()?.syntax().text().to_string();
+    if !function.ends_with(".overrideAttrs") {
+        return None;
+    }
+    let mut arg = unwrap_parens(apply.argument()?);
+    for _ in 0..2 {
+        if let ast::Expr::Lambda(l) = &arg {
+            arg = unwrap_parens(l.body()?);
+        }
+    }
+    match arg {
+        ast::Expr::AttrSet(set) => Some(set),
+        _ => None,
+    }
+}
+
 /// The expression inside any number of parentheses (`((x))` is `x`). Unlike
 /// [`resolve::unwrap`] it stops at `let`, functions and `mkIf`.
 pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
@@ -981,6 +1075,12 @@ fn let_bound_list(ident: &ast::Ident) -> Option<ast::List> {
 fn collect_lists(expr: ast::Expr, lists: &mut Vec<ast::List>, opaque: &mut Vec<SyntaxNode>) {
     match unwrap(expr, false) {
         ast::Expr::List(l) => lists.push(l),
+        // `with nf.nixosModules; [ ... ]`: elements are read through the namespace
+        // ([`resolve::module_reference`]).
+        ast::Expr::With(w) => match w.body() {
+            Some(body) => collect_lists(body, lists, opaque),
+            None => opaque.push(w.syntax().clone()),
+        },
         ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Concat) => {
             if let Some(l) = op.lhs() {
                 collect_lists(l, lists, opaque);

@@ -115,18 +115,12 @@ fn relocate(flake: &Flake, ed: &mut Editor, input: &InputPlan, repoint: bool) ->
             .find(|(k, _, _)| *k == f)
             .map(|(_, v, _)| v.as_str())
     };
-    let same = match planned {
-        InputSource::Path(p) => {
-            (get("type") == Some("path") && get("path") == Some(p.as_str()) && existing.len() == 2)
-                || (get("url") == Some(format!("path:{p}").as_str()) && existing.len() == 1)
+    let same = location_url(|f| get(f).map(str::to_owned)).is_some_and(|url| {
+        url == match planned {
+            InputSource::Path(p) => format!("path:{p}"),
+            InputSource::Url(u) => u.clone(),
         }
-        InputSource::Url(u) => {
-            (get("url") == Some(u.as_str()) && existing.len() == 1)
-                || (u.strip_prefix("path:").is_some_and(|p| {
-                    get("type") == Some("path") && get("path") == Some(p) && existing.len() == 2
-                }))
-        }
-    };
+    });
     if same {
         return Ok(false);
     }
@@ -175,6 +169,49 @@ fn relocate(flake: &Flake, ed: &mut Editor, input: &InputPlan, repoint: bool) ->
         ed.remove(b.syntax());
     }
     Ok(false)
+}
+
+/// The flake reference URL an input's location fields stand for, read through `field`
+/// (a field's static string value): `url` alone; `type = "path"; path = ...;` as `path:`;
+/// `type = "git"; url = ...;` (with `ref`, `rev`) as `git+<url>?ref=..&rev=..`;
+/// `type = "github"; owner; repo;` (with `ref` or `rev`) as `github:owner/repo/<ref>`.
+/// `None` for a form with other fields, or none.
+pub fn location_url(field: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let present: Vec<&str> = LOCATION_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| field(f).is_some())
+        .collect();
+    let only = |allowed: &[&str]| present.iter().all(|f| allowed.contains(f));
+    let query = |url: String| {
+        let mut params = Vec::new();
+        for key in ["ref", "rev"] {
+            if let Some(v) = field(key) {
+                params.push(format!("{key}={v}"));
+            }
+        }
+        if params.is_empty() {
+            url
+        } else {
+            format!("{url}?{}", params.join("&"))
+        }
+    };
+    match field("type").as_deref() {
+        None if present == ["url"] => field("url"),
+        Some("path") if only(&["type", "path"]) => field("path").map(|p| format!("path:{p}")),
+        Some("git") if only(&["type", "url", "ref", "rev"]) => {
+            field("url").map(|u| query(format!("git+{u}")))
+        }
+        Some("github") if only(&["type", "owner", "repo", "ref", "rev"]) => {
+            let (owner, repo) = (field("owner")?, field("repo")?);
+            let at = field("rev").or_else(|| field("ref"));
+            Some(match at {
+                Some(at) => format!("github:{owner}/{repo}/{at}"),
+                None => format!("github:{owner}/{repo}"),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// True when the file writes multi-field inputs as separate dotted bindings.

@@ -17,11 +17,11 @@ use rnix::{SyntaxNode, TextRange};
 use rowan::ast::AstNode;
 
 use super::editor::Editor;
-use super::flake::{unwrap_parens, Config, Flake, InlineModule};
+use super::flake::{override_body, unwrap_parens, Config, Flake, InlineModule};
 use super::inputs::{ensure_input, reach_input, unused_input};
 use super::insert_setting;
 use crate::diag::{Diagnostic, Result};
-use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope};
+use crate::generate::{ConfigPlan, FlakePlan, OverlayEntry, OverlayScope, SourceExpr};
 use crate::keys::Owned;
 use crate::nix::ast::{Entry, Expr, Item};
 use crate::nix::resolve::{
@@ -60,6 +60,8 @@ struct Run<'f> {
     /// of the file its node belongs to.
     eds: Vec<Editor<'f>>,
     prune: bool,
+    /// The account nixos-flake's user module creates, when the plan has one.
+    user: Option<String>,
     stale: Vec<String>,
     /// Stale overlay entries (their uses of inputs do not keep an input alive).
     stale_overlays: Vec<SyntaxNode>,
@@ -162,13 +164,15 @@ fn plan_edits<'f>(
             .map(|f| Editor::new(&f.text).with_tree(f.root.syntax().clone()))
             .collect(),
         prune,
+        user: cp.user.clone(),
         stale: Vec::new(),
         stale_overlays: Vec::new(),
         pruned: Vec::new(),
     };
     if let Some(attr) = rename {
         let name = crate::nix::escape::attr_name(&cp.name);
-        run.ed(attr.syntax()).replace(attr.syntax().text_range(), name);
+        run.ed(attr.syntax())
+            .replace(attr.syntax().text_range(), name);
     }
 
     for input in &plan.inputs {
@@ -215,6 +219,11 @@ fn plan_edits<'f>(
 }
 
 impl<'f> Run<'f> {
+    /// How many changes the editors have recorded so far.
+    fn changes(&self) -> usize {
+        self.eds.iter().map(Editor::change_count).sum()
+    }
+
     /// The editor of the file `node` belongs to.
     fn ed(&mut self, node: &SyntaxNode) -> &mut Editor<'f> {
         let i = self.flake.file_index(node);
@@ -230,7 +239,12 @@ impl<'f> Run<'f> {
     /// `base` with `inputs_name` as code at `node` reaches `input`: a module file reaches
     /// the flake's inputs through its own arguments (`{ inputs, ... }:` from `specialArgs`),
     /// not through the outputs function's.
-    fn scope_at(&self, node: &SyntaxNode, base: &OverlayScope, input: Option<&str>) -> OverlayScope {
+    fn scope_at(
+        &self,
+        node: &SyntaxNode,
+        base: &OverlayScope,
+        input: Option<&str>,
+    ) -> OverlayScope {
         let mut scope = base.clone();
         let (Some(input), true) = (input, self.flake.file_index(node) > 0) else {
             return scope;
@@ -238,9 +252,7 @@ impl<'f> Run<'f> {
         // At the module's body: an overlay function's own arguments are not the inputs.
         let body = self.flake.file_of(node).top.syntax().clone();
         if let Some(first) = input_spellings(&body, input).into_iter().next() {
-            scope.inputs_name = first
-                .strip_suffix(&format!(".{input}"))
-                .map(str::to_owned);
+            scope.inputs_name = first.strip_suffix(&format!(".{input}")).map(str::to_owned);
         }
         scope
     }
@@ -334,7 +346,7 @@ impl<'f> Run<'f> {
             &spellings[i]
         };
         let canon_in =
-            |list: &ast::List, t: &str| canonical_reference(t, spellings_of(list), "nixos-flake");
+            |_: &ast::List, item: &ast::Expr| crate::nix::resolve::module_reference(item.syntax());
         let shared_spellings = &spellings[0];
         let mut anchor: Option<(ast::List, SyntaxNode)> = None;
         for module in &cp.modules {
@@ -352,9 +364,10 @@ impl<'f> Run<'f> {
                 // Already there through a shared list (which other configurations use too).
                 continue;
             }
-            match items.iter().find(|(list, i)| {
-                same_code(&canon_in(list, &i.syntax().text().to_string()), &printed)
-            }) {
+            match items
+                .iter()
+                .find(|(list, i)| same_code(&canon_in(list, i), &printed))
+            {
                 Some((list, item)) => anchor = Some((list.clone(), item.syntax().clone())),
                 None => match &anchor {
                     // After the module before it, in that list's spelling; a list whose
@@ -378,7 +391,7 @@ impl<'f> Run<'f> {
             }
         }
         for (list, item) in &items {
-            let text = canon_in(list, &item.syntax().text().to_string());
+            let text = canon_in(list, item);
             // Only nixos-flake's modules are nixgen's. A module file (`./hardware.nix`) may
             // have been added by hand, and nothing in the file tells it apart from one that
             // an earlier `modules:` listed: module files are never reported nor pruned.
@@ -414,8 +427,26 @@ impl<'f> Run<'f> {
         )
     }
 
-    /// Finds `path` in the configuration's inline modules.
+    /// Finds `path` in the configuration's inline modules; the user's options
+    /// (`users.users.<user>...`) also where they are written
+    /// `users.users.${config.nixos-flake.user.name}...`.
     fn find(&self, config: &Config, path: &[&str]) -> Result<Option<(InlineModule, Lookup)>> {
+        let found = self.find_exactly(config, path)?;
+        match (found, path) {
+            (None, ["users", "users", user, rest @ ..]) if Some(*user) == self.user.as_deref() => {
+                let mut other = vec!["users", "users", crate::nix::resolve::USER_NAME_KEY];
+                other.extend_from_slice(rest);
+                self.find_exactly(config, &other)
+            }
+            (found, _) => Ok(found),
+        }
+    }
+
+    fn find_exactly(
+        &self,
+        config: &Config,
+        path: &[&str],
+    ) -> Result<Option<(InlineModule, Lookup)>> {
         for module in &config.inline_modules {
             match lookup(&module.set, path) {
                 Lookup::Missing { .. } => continue,
@@ -432,6 +463,7 @@ impl<'f> Run<'f> {
     }
 
     fn settings(&mut self, config: &Config, main: &InlineModule, cp: &ConfigPlan) -> Result<()> {
+        let before = self.changes();
         for setting in &cp.settings {
             let path: Vec<&str> = setting.path.iter().map(String::as_str).collect();
             match self.find(config, &path)? {
@@ -441,7 +473,10 @@ impl<'f> Run<'f> {
                 None => self.insert_setting(&main.set, &path, &setting.value)?,
             }
         }
-        self.settings_marker(config, main, cp)?;
+        // A flake whose options already are what the description says needs no marker
+        // added (an imported flake stays byte for byte); the next change of an option adds it.
+        let changed = self.changes() != before;
+        self.settings_marker(config, main, cp, changed)?;
         // Owned options the plan no longer sets, as the key table declares them.
         let planned = |path: &[String]| cp.settings.iter().any(|s| s.path == path);
         let covered = |path: &[String]| {
@@ -521,7 +556,8 @@ impl<'f> Run<'f> {
                 removed.push(have[i].syntax().clone());
                 i += 1;
             } else {
-                self.ed(list.syntax()).insert_item(list, Some(anchor.as_ref()), want[j]);
+                self.ed(list.syntax())
+                    .insert_item(list, Some(anchor.as_ref()), want[j]);
                 j += 1;
             }
         }
@@ -533,9 +569,26 @@ impl<'f> Run<'f> {
     /// Brings `src` and `patches` of an existing overlay entry's attribute set in line.
     fn entry_fields(&mut self, body: &ast::AttrSet, entry: &OverlayEntry, scope: &OverlayScope) {
         let src = entry.src_expr(scope);
+        // The same fetch written another way (`pkgs.fetchFromGitHub`, fields in another
+        // order, `sha256` for `hash`) is the same source.
+        let same_fetch = |value: &ast::Expr| match (&entry.source, super::flake::fetch_call(value))
+        {
+            (SourceExpr::Fetch { fetcher, fields }, Some((name, mut have))) => {
+                let mut want: Vec<(String, String)> = fields
+                    .iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect();
+                want.sort();
+                have.sort();
+                name == *fetcher && want == have
+            }
+            _ => false,
+        };
         match lookup(body, &["src"]) {
             Lookup::Found { value, .. }
-                if !same_code(&value.syntax().text().to_string(), &src.print()) =>
+                if !same_code(&value.syntax().text().to_string(), &src.print())
+                    && !same_fetch(&value) =>
             {
                 self.ed(value.syntax()).replace_expr(value.syntax(), &src);
             }
@@ -583,6 +636,7 @@ impl<'f> Run<'f> {
         config: &Config,
         main: &InlineModule,
         cp: &ConfigPlan,
+        add_new: bool,
     ) -> Result<()> {
         use rnix::SyntaxKind as K;
         let set = main.set.syntax();
@@ -645,7 +699,9 @@ impl<'f> Run<'f> {
                     ),
                     None => {
                         // The whole lines the marker stood on.
-                        let line_start = self.ed(set).source()[..from].rfind('\n').map_or(0, |i| i + 1);
+                        let line_start = self.ed(set).source()[..from]
+                            .rfind('\n')
+                            .map_or(0, |i| i + 1);
                         let line_end = self.ed(set).source()[to..]
                             .find('\n')
                             .map_or(self.ed(set).source().len(), |i| to + i + 1);
@@ -655,7 +711,7 @@ impl<'f> Run<'f> {
                     }
                 }
             }
-            (_, _, Some(wanted)) => {
+            (_, _, Some(wanted)) if add_new => {
                 // A new marker, before the module's first binding.
                 if let Some(first) = main.set.attrpath_values().next() {
                     let at = usize::from(first.syntax().text_range().start());
@@ -726,13 +782,58 @@ impl<'f> Run<'f> {
             None => lookup(&body, &p),
         };
         match found {
+            // The library template's image: nixgen owns its size and format; how it gets
+            // `pkgs` and `lib` (`inherit pkgs;` from a `let`) and the other arguments are the
+            // author's.
+            Lookup::Found { value, .. }
+                if matches!(cp.output, crate::generate::OutputPlan::Image { .. })
+                    && value
+                        .syntax()
+                        .text()
+                        .to_string()
+                        .contains("make-disk-image.nix")
+                    && mentions_config(&value.syntax().text().to_string())
+                    && disk_image_args(&value).is_some() =>
+            {
+                let args = disk_image_args(&value).expect("checked");
+                if let crate::generate::OutputPlan::Image { disk_size, format } = &cp.output {
+                    for (field, wanted) in [
+                        ("diskSize", Expr::Int(*disk_size)),
+                        ("format", Expr::str(format)),
+                    ] {
+                        match lookup(&args, &[field]) {
+                            Lookup::Found { value, .. }
+                                if !same_code(
+                                    &value.syntax().text().to_string(),
+                                    &wanted.print(),
+                                ) =>
+                            {
+                                self.ed(value.syntax())
+                                    .replace_expr(value.syntax(), &wanted);
+                            }
+                            Lookup::Missing { .. } => {
+                                self.insert_setting(&args, &[field], &wanted)?
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
             Lookup::Found { value, .. } => {
                 let text = value.syntax().text().to_string();
                 if !same_code(&text, &wanted.print()) && mentions_config(&text) {
-                    self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
+                    self.ed(value.syntax())
+                        .replace_expr(value.syntax(), &wanted);
                 }
             }
-            Lookup::Missing { .. } => self.insert_setting(&body, &p, &wanted)?,
+            // A flake with no `packages` at all was written without them (by hand, or
+            // before nixgen wrote outputs): that stays the author's call.
+            Lookup::Missing { .. }
+                if !matches!(lookup(&body, &["packages"]), Lookup::Missing { .. }) =>
+            {
+                self.insert_setting(&body, &p, &wanted)?
+            }
+            Lookup::Missing { .. } => {}
             Lookup::Scattered(_) => {}
             l @ Lookup::Opaque { .. } => {
                 return Err(self
@@ -860,7 +961,9 @@ impl<'f> Run<'f> {
                         &keys[keys.len() - path.len()..],
                         wanted,
                     );
-                    bindings.iter().for_each(|b| self.ed(b.syntax()).remove(b.syntax()));
+                    bindings
+                        .iter()
+                        .for_each(|b| self.ed(b.syntax()).remove(b.syntax()));
                 }
                 Ok(())
             }
@@ -925,7 +1028,8 @@ impl<'f> Run<'f> {
                         None => {
                             let wanted = entry.value(&entry_scope);
                             if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
-                                self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
+                                self.ed(value.syntax())
+                                    .replace_expr(value.syntax(), &wanted);
                             }
                         }
                     }
@@ -1060,7 +1164,7 @@ impl<'f> Run<'f> {
             .items()
             .map(|i| {
                 let t = i.syntax().text().to_string();
-                (t.strip_prefix("pkgs.").unwrap_or(&t).to_owned(), i)
+                (super::flake::package_reference(&t).unwrap_or(t), i)
             })
             .collect();
         for p in &cp.packages {
@@ -1099,7 +1203,9 @@ impl<'f> Run<'f> {
         match main.lambda.as_ref().and_then(|l| l.param()) {
             Some(ast::Param::Pattern(p)) => self.ed(p.syntax()).insert_pattern_entry(&p, "pkgs"),
             Some(ast::Param::IdentParam(_)) => {}
-            None => self.ed(&main.item).wrap(&main.item, "({ pkgs, ... }: ", ")"),
+            None => self
+                .ed(&main.item)
+                .wrap(&main.item, "({ pkgs, ... }: ", ")"),
         }
     }
 
@@ -1230,23 +1336,12 @@ fn inherits_plain(node: &SyntaxNode, name: &str) -> bool {
     })
 }
 
-/// The attribute set of an overlay entry `prev.<pkg>.overrideAttrs ARG`, where ARG is a set
-/// or a function returning one (`old: { ... }`, `_: { ... }`, `final: prev: { ... }`).
-fn override_body(value: &ast::Expr) -> Option<ast::AttrSet> {
+/// The argument set of `import ".../make-disk-image.nix" { ... }`.
+fn disk_image_args(value: &ast::Expr) -> Option<ast::AttrSet> {
     let ast::Expr::Apply(apply) = unwrap_parens(value.clone()) else {
         return None;
     };
-    let function = apply.lambda()?.syntax().text().to_string();
-    if !function.ends_with(".overrideAttrs") {
-        return None;
-    }
-    let mut arg = unwrap_parens(apply.argument()?);
-    for _ in 0..2 {
-        if let ast::Expr::Lambda(l) = &arg {
-            arg = unwrap_parens(l.body()?);
-        }
-    }
-    match arg {
+    match unwrap_parens(apply.argument()?) {
         ast::Expr::AttrSet(set) => Some(set),
         _ => None,
     }

@@ -14,6 +14,10 @@ use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxKind, SyntaxNode};
 use rowan::ast::AstNode;
 
+/// The key `${config.nixos-flake.user.name}` reads as: the name of nixos-flake's user,
+/// whatever it is configured to be.
+pub const USER_NAME_KEY: &str = "${config.nixos-flake.user.name}";
+
 /// The static name of an attribute (`foo`, `"foo"`, and `${"foo"}`, whose value is a literal),
 /// or `None` for a `${dynamic}` one or a string with interpolation.
 pub fn attr_name(attr: &ast::Attr) -> Option<String> {
@@ -29,6 +33,19 @@ pub fn attr_name(attr: &ast::Attr) -> Option<String> {
             // `packages.${system}.toplevel`).
             if let Some(inner) = d.syntax().children().find_map(ast::Str::cast) {
                 return static_string(&inner);
+            }
+            // `users.users.${config.nixos-flake.user.name}` (the library template's way to
+            // name the account nixos-flake's user module creates) names the user: it reads
+            // as [`USER_NAME_KEY`], which editors match against the configured user.
+            let text: String = d
+                .syntax()
+                .text()
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if text == USER_NAME_KEY {
+                return Some(USER_NAME_KEY.to_owned());
             }
             let ident = d.syntax().children().find_map(ast::Ident::cast)?;
             let name = ident.syntax().text().to_string();
@@ -191,6 +208,37 @@ pub fn input_spellings(node: &SyntaxNode, input: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// What a module list element names, with the library spelled `nixos-flake`: the element's
+/// text, prefixed by the namespace of an enclosing `with` when its first name is not bound
+/// otherwise (`with nf.nixosModules; [ backends.imageless ]` names
+/// `nixos-flake.nixosModules.backends.imageless`), then put through
+/// [`canonical_reference`] with the spellings in scope there.
+pub fn module_reference(item: &SyntaxNode) -> String {
+    let text = item.text().to_string();
+    let head: String = text
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''))
+        .collect();
+    let mut full = text.trim().to_owned();
+    if !head.is_empty() && binding_of(item, &head) == Binding::Free {
+        let with = item.ancestors().skip(1).find_map(|a| {
+            let w = ast::With::cast(a)?;
+            // Only an element of the body, not of the namespace.
+            let body = w.body()?;
+            body.syntax()
+                .text_range()
+                .contains_range(item.text_range())
+                .then_some(w)
+        });
+        if let Some(namespace) = with.and_then(|w| w.namespace()) {
+            full = format!("{}.{full}", namespace.syntax().text());
+        }
+    }
+    let spellings = input_spellings(item, "nixos-flake");
+    canonical_reference(&full, &spellings, "nixos-flake")
 }
 
 /// `text` with the library named the canonical way: a leading spelling from `spellings`

@@ -61,6 +61,7 @@ fn inline(value: &Value) -> String {
             "[{}]",
             items.iter().map(inline).collect::<Vec<_>>().join(", ")
         ),
+        Value::Object(map) if map.is_empty() => "{}".into(),
         Value::Object(map) => format!(
             "{{ {} }}",
             map.iter()

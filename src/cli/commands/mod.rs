@@ -6,6 +6,7 @@ pub mod completions;
 mod doctor;
 mod explain;
 mod generate;
+mod import;
 mod init;
 mod overlay;
 mod validate;
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli, report: &mut Report) -> Result<Status> {
         Command::Generate(args) => generate::generate(args, report),
         Command::Scaffold(args) => generate::scaffold(args, report),
         Command::Validate(args) => validate::run(args, report),
+        Command::Import(args) => import::run(args, report),
         Command::Overlay(cmd) => overlay::run(cmd, report),
         Command::Check(args) => check::run(args, report),
         Command::Doctor(args) => doctor::run(args, report),
