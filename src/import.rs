@@ -93,6 +93,9 @@ struct Leaf {
     path: Vec<String>,
     value: ast::Expr,
     binding: SyntaxNode,
+    /// The module's top-level binding the leaf is written under: a binding is taken into
+    /// `settings` whole or kept whole.
+    top: SyntaxNode,
 }
 
 struct Reader<'f> {
@@ -366,6 +369,7 @@ impl Reader<'_> {
                             path: prefix.clone(),
                             value,
                             binding: binding.syntax().clone(),
+                            top: top_binding(binding.syntax()),
                         });
                     } else {
                         self.flatten(&inner, prefix, out);
@@ -375,6 +379,7 @@ impl Reader<'_> {
                     path: prefix.clone(),
                     value,
                     binding: binding.syntax().clone(),
+                    top: top_binding(binding.syntax()),
                 }),
             }
             prefix.truncate(depth);
@@ -383,6 +388,21 @@ impl Reader<'_> {
 
     /// What the options set: owned keys, then `settings` for plain data.
     fn options(&mut self, leaves: Vec<Leaf>, user_module: bool) -> Result<()> {
+        // Top-level bindings holding code: their plain values stay with the code, so that
+        // `systemd.services.x = { ... ExecStart = "${pkgs.y}/bin/z"; }` is kept whole.
+        let with_code: Vec<SyntaxNode> = leaves
+            .iter()
+            .filter(|l| {
+                let p: Vec<&str> = l.path.iter().map(String::as_str).collect();
+                owned_by(&p).is_none()
+                    && !matches!(
+                        p.as_slice(),
+                        ["imports"] | ["nixpkgs", "overlays"] | ["environment", "systemPackages"]
+                    )
+                    && data_value(&l.value).is_none()
+            })
+            .map(|l| l.top.clone())
+            .collect();
         let mut user: Map<String, Value> = Map::new();
         let mut keys_by_user: Vec<(String, Vec<Value>, SyntaxNode)> = Vec::new();
         let mut monitoring: Map<String, Value> = Map::new();
@@ -434,6 +454,9 @@ impl Reader<'_> {
                         );
                         continue;
                     }
+                    if data.is_some() && with_code.contains(&leaf.top) {
+                        continue; // Kept with the code beside it (noted there).
+                    }
                     match data {
                         Some(v) => match settings_key(path) {
                             // A name with a dot (`boot.kernel.sysctl."vm.swappiness"`) is a
@@ -456,10 +479,13 @@ impl Reader<'_> {
                             ),
                         },
                         None => {
-                            let why = match priority_wrapper(&leaf.value) {
+                            let mut why = match priority_wrapper(&leaf.value) {
                                 Some((name, _)) => format!("its value has a priority (`{name}`), which host.yaml does not express"),
                                 None => "its value is code, not data (settings hold data only)".to_owned(),
                             };
+                            if leaf.top != leaf.binding {
+                                why.push_str("; the plain values written with it stay with it");
+                            }
                             self.keep(&leaf.binding, format!("`{}`", path.join(".")), why);
                         }
                     }
@@ -695,6 +721,20 @@ impl Reader<'_> {
             self.set("image", Value::Object(image));
         }
     }
+}
+
+/// The outermost binding of a module's set that `binding` is written in (itself at the top).
+fn top_binding(binding: &SyntaxNode) -> SyntaxNode {
+    let mut top = binding.clone();
+    for ancestor in binding.ancestors().skip(1) {
+        if ast::AttrpathValue::can_cast(ancestor.kind()) {
+            top = ancestor;
+        } else if !ast::AttrSet::can_cast(ancestor.kind()) && !ast::Paren::can_cast(ancestor.kind())
+        {
+            break;
+        }
+    }
+    top
 }
 
 /// The YAML key that owns option `path` (or a path below or above it), if any.

@@ -15,6 +15,7 @@ mod eval_generated;
 mod fixtures_eval;
 mod generate_snapshots;
 mod hostile;
+mod import;
 mod interactive;
 mod own_flake;
 mod properties;

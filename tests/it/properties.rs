@@ -224,6 +224,11 @@ proptest! {
     }
 }
 
+/// `n` valid host descriptions (as JSON), drawn deterministically, for other suites.
+pub fn sample_hosts(n: usize) -> Vec<Value> {
+    sample(host(), n)
+}
+
 /// Draws `n` values from `strategy`, deterministically.
 fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
     let mut runner = TestRunner::new_with_rng(
