@@ -182,3 +182,64 @@ fn the_yaml_examples_validate() {
     }
     assert!(checked >= 2, "the host and fleet examples were found");
 }
+
+/// "Adopting nixgen for existing configurations": its commands, as written, on the library's
+/// template (the stand-in's) in `configurations/vm`.
+#[test]
+fn the_adoption_commands_run_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let work = tmp.path().join("work");
+    let vm = work.join("configurations/vm");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&vm).unwrap();
+    let template = crate::support::nix::nixos_flake_fixture().join("templates/imageless");
+    for file in ["flake.nix", "default.nix"] {
+        std::fs::copy(template.join(file), vm.join(file)).unwrap();
+    }
+    let flake_before = std::fs::read_to_string(vm.join("flake.nix")).unwrap();
+    let commands: Vec<String> = readme_commands()
+        .into_iter()
+        .skip_while(|c| c != "import")
+        .take(4)
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "import",
+            "generate --check",
+            "import --fleet configurations -o fleet.yaml",
+            "scaffold fleet.yaml --root configurations --dry-run"
+        ],
+        "the section's commands"
+    );
+    for (i, command) in commands.iter().enumerate() {
+        // The first two run in the configuration (`cd configurations/vm`), the others beside
+        // `configurations/`.
+        let dir = if i < 2 { &vm } else { &work };
+        let args = args_of(command, &home);
+        let (code, out, err) = nixgen(
+            dir,
+            &home,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert_eq!(code, 0, "nixgen {command}: {out}{err}");
+        if command.starts_with("scaffold") {
+            assert!(
+                !err.lines()
+                    .any(|l| l.contains("would have updated") && l.contains(".nix")),
+                "no Nix file changes: {err}"
+            );
+        }
+    }
+    let host = std::fs::read_to_string(vm.join("host.yaml")).unwrap();
+    assert!(
+        host.contains("backend: imageless") && host.contains("profiles: [devel]"),
+        "{host}"
+    );
+    assert!(work.join("fleet.yaml").is_file());
+    assert_eq!(
+        std::fs::read_to_string(vm.join("flake.nix")).unwrap(),
+        flake_before
+    );
+}
