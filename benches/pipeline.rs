@@ -138,17 +138,19 @@ fn edit(c: &mut Criterion) {
                 b.iter(|| {
                     overlay::add(path, black_box(text), None, &req)
                         .unwrap()
+                        .text
                         .len()
                 })
             },
         );
     }
     let text = big_flake(2000);
-    let out = overlay::add(path, &text, None, &req).unwrap();
+    let out = overlay::add(path, &text, None, &req).unwrap().text;
     g.bench_function("overlay_remove/big", |b| {
         b.iter(|| {
             overlay::remove(path, black_box(&out), None, "newpkg")
                 .unwrap()
+                .text
                 .len()
         })
     });

@@ -7,7 +7,10 @@
 //!   what `explain` says (generation, reconcile, check and explain all read it);
 //! - [`nix`] is the Nix syntax layer (data model, printer, escaping, parsing, formatting);
 //! - [`generate`] turns a validated host into a plan of what the flake owns, and emits it;
-//! - [`edit`] brings an existing flake in line with a plan through the syntax tree;
+//! - [`edit`] brings an existing flake (and the module files it imports) in line with a plan
+//!   through the syntax tree;
+//! - [`import`] reads an existing configuration back into a host description, and proves
+//!   that `generate` would change nothing;
 //! - [`templates`] holds what `nixgen init` starts from;
 //! - [`fsio`] and [`git`] write files atomically and tell git about them;
 //! - [`check`] runs Nix on a flake and maps its errors back to the YAML;

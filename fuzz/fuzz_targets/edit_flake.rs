@@ -63,9 +63,9 @@ fuzz_target!(|data: &[u8]| {
         true,
     );
     if let Ok(out) = overlay::add(path, text, None, &local) {
-        check("add --src", text, &out, true);
-        if let Ok(back) = overlay::remove(path, &out, None, "fuzzpkg") {
-            check("add then remove", text, &back, true);
+        check("add --src", text, &out.text, true);
+        if let Ok(back) = overlay::remove(path, &out.text, None, "fuzzpkg") {
+            check("add then remove", text, &back.text, true);
         }
     }
     let github = overlay::request_for(
@@ -83,12 +83,12 @@ fuzz_target!(|data: &[u8]| {
         false,
     );
     if let Ok(out) = overlay::add(path, text, None, &github) {
-        check("add --github", text, &out, true);
+        check("add --github", text, &out.text, true);
     }
     if let Ok(rows) = overlay::list(path, text, None) {
         if let Some(row) = rows.first() {
             if let Ok(out) = overlay::remove(path, text, None, &row.package) {
-                check("remove", text, &out, false);
+                check("remove", text, &out.text, false);
             }
         }
     }

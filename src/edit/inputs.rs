@@ -321,15 +321,20 @@ pub fn unused_input(
             .find(|e| e.ident().is_some_and(|i| i.syntax().text() == name)),
         _ => None,
     };
-    let used = outputs
-        .syntax()
-        .descendants_with_tokens()
+    // Uses in `outputs`, and anywhere in the configuration's module files (which reach the
+    // input through `inputs` from `specialArgs`); a removed node only hides the uses inside
+    // it, in its own file.
+    let scopes = std::iter::once(outputs.syntax().clone())
+        .chain(flake.module_files.iter().map(|f| f.root.syntax().clone()));
+    let used = scopes
+        .flat_map(|scope| scope.descendants_with_tokens())
         .filter_map(|t| t.into_token())
         .filter(|t| t.kind() == rnix::SyntaxKind::TOKEN_IDENT && t.text() == name)
         .filter(|t| {
-            !removed
-                .iter()
-                .any(|r| r.text_range().contains_range(t.text_range()))
+            let root = t.parent_ancestors().last();
+            !removed.iter().any(|r| {
+                r.ancestors().last() == root && r.text_range().contains_range(t.text_range())
+            })
         })
         .filter(|t| {
             pattern_entry

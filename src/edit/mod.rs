@@ -1,7 +1,8 @@
 //! Editing existing flakes through the syntax tree.
 //!
 //! [`editor`] is the single place where source text changes (layout decided there);
-//! [`flake`] locates what a configuration flake is made of; [`inputs`] declares, reaches and
+//! [`flake`] locates what a configuration flake is made of, across the local module files it
+//! imports; [`inputs`] declares, reaches and
 //! retires flake inputs; [`overlay`] implements `overlay add|remove|list`; [`mod@reconcile`] is
 //! `generate` over an existing flake; [`insert_setting`] and [`finish`] serve them all. Every edit
 //! keeps comments and code nixgen does not own byte for byte, and nothing is returned that
@@ -13,7 +14,7 @@ pub mod inputs;
 pub mod overlay;
 pub mod reconcile;
 
-pub use reconcile::{reconcile, Reconciled};
+pub use reconcile::{reconcile, ModuleFileEdit, Reconciled};
 
 use std::path::Path;
 
@@ -61,6 +62,102 @@ pub fn finish<'t>(
         .with_help("please report this with the file")
         .into()),
     }
+}
+
+/// A flake's new text, and the configuration's local module files that changed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    /// The flake's new text; byte for byte the old text when nothing needed to change.
+    pub text: String,
+    /// The module files (the template's `./default.nix`) whose text changes.
+    pub module_files: Vec<ModuleFileEdit>,
+}
+
+/// One editor for each file of [`Flake::files`], in that order: an edit of a node goes to
+/// `eds[flake.file_index(node)]`.
+pub fn editors(flake: &Flake) -> Vec<Editor<'_>> {
+    flake
+        .files()
+        .map(|f| Editor::new(&f.text).with_tree(f.root.syntax().clone()))
+        .collect()
+}
+
+/// Applies one editor per file of [`Flake::files`] (see [`editors`]), each checked as
+/// [`finish`] checks it; the flake's text, and the module files that changed.
+pub fn finish_all<'f>(flake: &'f Flake, eds: Vec<Editor<'f>>) -> Result<Edited> {
+    let mut eds = eds.into_iter();
+    let main = eds.next().unwrap_or_else(|| Editor::new(&flake.text));
+    let text = finish(|| Ok(main), &flake.path, &flake.text)?;
+    let mut module_files = Vec::new();
+    for (file, ed) in flake.module_files.iter().zip(eds) {
+        let new = finish(|| Ok(ed), &file.path, &file.text)?;
+        if new != file.text {
+            module_files.push(ModuleFileEdit {
+                path: file.path.clone(),
+                old: file.text.clone(),
+                new,
+            });
+        }
+    }
+    Ok(Edited { text, module_files })
+}
+
+/// `base` with `inputs_name` as code in `node`'s file reaches input `input`: a module file
+/// reaches the flake's inputs through its own arguments (`{ inputs, ... }:` from
+/// `specialArgs`), not through the outputs function's.
+pub fn scope_in_file(
+    flake: &Flake,
+    node: &rnix::SyntaxNode,
+    base: &crate::generate::OverlayScope,
+    input: Option<&str>,
+) -> crate::generate::OverlayScope {
+    let mut scope = base.clone();
+    let (Some(input), true) = (input, flake.file_index(node) > 0) else {
+        return scope;
+    };
+    // At the module's body: an overlay function's own arguments are not the inputs.
+    let body = flake.file_of(node).top.syntax().clone();
+    if let Some(first) = crate::nix::resolve::input_spellings(&body, input)
+        .into_iter()
+        .next()
+    {
+        scope.inputs_name = first.strip_suffix(&format!(".{input}")).map(str::to_owned);
+    }
+    scope
+}
+
+/// Where a new overlay entry of a configuration goes.
+pub enum OverlayTarget {
+    /// Into this `nixpkgs.overlays` list.
+    List(ast::List),
+    /// Into a new `nixpkgs.overlays` binding of this module (the host's own module, when
+    /// the only list is the library template's one-line `{ nixpkgs.overlays = [
+    /// nixos-flake.overlays.default ]; }`, which comes first and so stays first).
+    Module(flake::InlineModule),
+}
+
+/// Where a new overlay entry goes: the main module's own list, else the template's case
+/// above, else the first unconditional list; `None` when the configuration has no
+/// unconditional list.
+pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<OverlayTarget>> {
+    let lists = flake.overlays_lists(config)?;
+    let Some((first, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional) else {
+        return Ok(None);
+    };
+    let Some(main) = config.main_module() else {
+        return Ok(Some(OverlayTarget::List(list.clone())));
+    };
+    if let Some((_, _, own)) = lists
+        .iter()
+        .find(|(m, _, _)| !m.conditional && m.item == main.item)
+    {
+        return Ok(Some(OverlayTarget::List(own.clone())));
+    }
+    let one_line = |m: &flake::InlineModule| !m.set.syntax().text().contains_char('\n');
+    if one_line(first) && !one_line(main) {
+        return Ok(Some(OverlayTarget::Module(main.clone())));
+    }
+    Ok(Some(OverlayTarget::List(list.clone())))
 }
 
 /// What to report when planning an edit of `input` failed: the file's own syntax error when

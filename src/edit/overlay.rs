@@ -33,41 +33,55 @@ pub struct OverlayRequest {
     pub input: Option<InputPlan>,
 }
 
-/// Adds `request` to configuration `config` of the file.
+/// Adds `request` to configuration `config` of the file; an entry kept in a module file the
+/// configuration imports (the template's `./default.nix`) is edited there.
 pub fn add(
     path: &Path,
     text: &str,
     config: Option<&str>,
     request: &OverlayRequest,
-) -> Result<String> {
-    // The edits are planned while the syntax tree lives; it is freed before the output is
-    // parsed, so that parse reuses its memory (on a large flake, page faults dominate).
-    super::finish(|| plan_add(path, text, config, request), path, text)
+) -> Result<super::Edited> {
+    let (flake, config) = loaded(path, text, config)?;
+    let eds =
+        plan_add(&flake, &config, request).map_err(|f| super::planning_failed(f, path, text))?;
+    super::finish_all(&flake, eds)
 }
 
-fn plan_add<'t>(
-    path: &Path,
-    text: &'t str,
-    config: Option<&str>,
+/// The file parsed for an edit, its configuration `config`, and (for a flake) the module
+/// files that configuration imports.
+fn loaded(path: &Path, text: &str, config: Option<&str>) -> Result<(Flake, Config)> {
+    let load = || {
+        let mut flake = Flake::parse_for_edit(path, text)?;
+        let mut config = flake.select(config)?;
+        if flake.is_flake() {
+            flake.load_module_files(&mut config)?;
+        }
+        Ok((flake, config))
+    };
+    load().map_err(|f| super::planning_failed(f, path, text))
+}
+
+fn plan_add<'f>(
+    flake: &'f Flake,
+    config: &Config,
     request: &OverlayRequest,
-) -> Result<Editor<'t>> {
-    let flake = Flake::parse_for_edit(path, text)?;
-    let config = flake.select(config)?;
-    flake.refuse_own_pkgs(&config)?;
+) -> Result<Vec<Editor<'f>>> {
+    flake.refuse_own_pkgs(config)?;
     if request.input.is_some() && !flake.is_flake() {
-        return Err(Diagnostic::in_file(path, "a module file cannot declare flake inputs")
+        return Err(Diagnostic::in_file(&flake.path, "a module file cannot declare flake inputs")
             .with_help("run `overlay add --src` on the flake (--flake FILE), or use --github / --git here")
             .into());
     }
-    let mut ed = Editor::new(text).with_tree(flake.root.syntax().clone());
+    let mut eds = super::editors(flake);
     let mut scope = OverlayScope::default();
-    if let Some(input) = &request.input {
-        ensure_input(&flake, &mut ed, input, false)?;
-        scope.inputs_name = reach_input(&flake, &mut ed, &input.name)?;
+    let input = request.input.as_ref().map(|i| i.name.as_str());
+    if let Some(plan) = &request.input {
+        ensure_input(flake, &mut eds[0], plan, false)?;
+        scope.inputs_name = reach_input(flake, &mut eds[0], &plan.name)?;
     }
     // The package may already have an entry in any of the configuration's overlay lists
     // (one under `mkIf` too): it is brought in line there.
-    let lists = flake.overlays_lists(&config)?;
+    let lists = flake.overlays_lists(config)?;
     let existing = lists.iter().find_map(|(_, _, list)| {
         flake
             .overlay_bindings_of(list, Some(&request.entry.package))
@@ -75,22 +89,39 @@ fn plan_add<'t>(
             .next()
     });
     if let Some(existing) = existing {
-        let scope = scope_of(&existing, &scope);
+        let node = existing.binding.syntax();
+        let scope = super::scope_in_file(flake, node, &scope_of(&existing, &scope), input);
         let wanted = request.entry.value(&scope);
         let value = existing.binding.value().expect("bindings have values");
         let same = same_code(&value.syntax().text().to_string(), &wanted.print())
-            || (existing.source == entry_source(&flake, &request.entry)
+            || (existing.source == entry_source(flake, &request.entry)
                 && existing.clears_patches == request.entry.clear_patches);
         if !same {
-            ed.replace_expr(value.syntax(), &wanted);
+            eds[flake.file_index(node)].replace_expr(value.syntax(), &wanted);
         }
-    } else {
-        match flake.overlays_list(&config)? {
-            Some((_, _, list)) => add_entry(&mut ed, &list, &request.entry, &scope),
-            None => create_overlays(&flake, &config, &mut ed, &request.entry, &scope)?,
-        }
+        return Ok(eds);
     }
-    Ok(ed)
+    match super::overlay_target(flake, config)? {
+        Some(super::OverlayTarget::List(list)) => {
+            let scope = super::scope_in_file(flake, list.syntax(), &scope, input);
+            let ed = &mut eds[flake.file_index(list.syntax())];
+            add_entry(ed, &list, &request.entry, &scope)
+        }
+        Some(super::OverlayTarget::Module(module)) => {
+            let scope = super::scope_in_file(flake, module.set.syntax(), &scope, input);
+            let value = Expr::List(vec![
+                Item::Newline,
+                Item::Expr(OverlayEntry::overlay_of(
+                    std::slice::from_ref(&request.entry),
+                    &scope,
+                )),
+            ]);
+            let ed = &mut eds[flake.file_index(module.set.syntax())];
+            insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value)?
+        }
+        None => create_overlays(flake, config, &mut eds, &request.entry, &scope, input)?,
+    }
+    Ok(eds)
 }
 
 /// What an entry's source looks like when read back from a file (for comparisons).
@@ -182,19 +213,29 @@ fn add_entry(ed: &mut Editor, list: &ast::List, entry: &OverlayEntry, scope: &Ov
 fn create_overlays(
     flake: &Flake,
     config: &Config,
-    ed: &mut Editor,
+    eds: &mut [Editor],
     entry: &OverlayEntry,
     scope: &OverlayScope,
+    input: Option<&str>,
 ) -> Result<()> {
     // Only the entry: nixos-flake's default overlay is the author's call (and leaving it out
     // keeps `overlay remove` an exact inverse).
-    let items = vec![
-        Item::Newline,
-        Item::Expr(OverlayEntry::overlay_of(std::slice::from_ref(entry), scope)),
-    ];
-    let value = Expr::List(items);
+    let overlay_in = |node: &SyntaxNode| {
+        let scope = super::scope_in_file(flake, node, scope, input);
+        Expr::List(vec![
+            Item::Newline,
+            Item::Expr(OverlayEntry::overlay_of(
+                std::slice::from_ref(entry),
+                &scope,
+            )),
+        ])
+    };
     match config.main_module() {
-        Some(module) => insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value),
+        Some(module) => {
+            let value = overlay_in(module.set.syntax());
+            let ed = &mut eds[flake.file_index(module.set.syntax())];
+            insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value)
+        }
         None => {
             let list = config.module_lists.last().ok_or_else(|| {
                 Diagnostic::in_file(
@@ -205,36 +246,31 @@ fn create_overlays(
             })?;
             let module = Expr::Attrs(vec![Entry::Binding(
                 vec!["nixpkgs".into(), "overlays".into()],
-                value,
+                overlay_in(list.syntax()),
             )]);
-            ed.insert_item(list, None, &module);
+            eds[flake.file_index(list.syntax())].insert_item(list, None, &module);
             Ok(())
         }
     }
 }
 
-/// Removes `package`'s overlay entry, and its input when nothing else uses it.
-pub fn remove(path: &Path, text: &str, config: Option<&str>, package: &str) -> Result<String> {
-    // As in `add`: the tree is freed before the output is parsed.
-    super::finish(
-        || {
-            plan_remove(path, text, config, package)
-                .map(|ed| ed.unwrap_or_else(|| Editor::new(text)))
-        },
-        path,
-        text,
-    )
-}
-
-fn plan_remove<'t>(
+/// Removes `package`'s overlay entry (in whichever file of the configuration holds it), and
+/// its input when nothing else uses it.
+pub fn remove(
     path: &Path,
-    text: &'t str,
+    text: &str,
     config: Option<&str>,
     package: &str,
-) -> Result<Option<Editor<'t>>> {
-    let flake = Flake::parse_for_edit(path, text)?;
-    let config = flake.select(config)?;
-    let lists = flake.overlays_lists(&config)?;
+) -> Result<super::Edited> {
+    let (flake, config) = loaded(path, text, config)?;
+    let eds =
+        plan_remove(&flake, &config, package).map_err(|f| super::planning_failed(f, path, text))?;
+    super::finish_all(&flake, eds)
+}
+
+fn plan_remove<'f>(flake: &'f Flake, config: &Config, package: &str) -> Result<Vec<Editor<'f>>> {
+    let mut eds = super::editors(flake);
+    let lists = flake.overlays_lists(config)?;
     let found = lists.iter().find_map(|(module, overlays, list)| {
         let target = flake
             .overlay_bindings(list)
@@ -243,15 +279,14 @@ fn plan_remove<'t>(
         Some((module, overlays, list, target))
     });
     let Some((module, overlays, list, target)) = found else {
-        return Ok(None);
+        return Ok(eds);
     };
-    let target = &target;
-    let mut ed = Editor::new(text).with_tree(flake.root.syntax().clone());
-    let removed = remove_binding(&mut ed, module, overlays, list, target);
+    let ed = &mut eds[flake.file_index(target.binding.syntax())];
+    let removed = remove_binding(ed, module, overlays, list, &target);
     if let EntrySource::Input { input, .. } = &target.source {
-        remove_unused_input(&flake, &mut ed, input, std::slice::from_ref(&removed))?;
+        remove_unused_input(flake, &mut eds[0], input, std::slice::from_ref(&removed))?;
     }
-    Ok(Some(ed))
+    Ok(eds)
 }
 
 /// Removes one overlay binding: the binding, or the whole overlay function when it was the
@@ -363,15 +398,24 @@ pub struct ListedOverlay {
     pub clear_patches: bool,
     /// The 1-based line of the file on which the entry's binding starts.
     pub line: usize,
+    /// The module file holding the entry, when it is not the flake itself (the template's
+    /// `./default.nix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// The overlays of one configuration, or of all when `config` is `None`.
 pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedOverlay>> {
-    let flake = Flake::parse(path, text)?;
-    let configs = match config {
+    let mut flake = Flake::parse(path, text)?;
+    let mut configs = match config {
         Some(_) => vec![flake.select(config)?],
         None => flake.configurations()?,
     };
+    if flake.is_flake() {
+        for c in &mut configs {
+            flake.load_module_files(c)?;
+        }
+    }
     let mut rows = Vec::new();
     // Lines are counted from the previous row (rows come in file order), not from the start
     // of the file for each row: that was quadratic on a flake with thousands of entries.
@@ -380,6 +424,19 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
         for (_, _, list) in flake.overlays_lists(c)? {
             for b in flake.overlay_bindings(&list) {
                 let offset: usize = b.binding.syntax().text_range().start().into();
+                let file = flake.file_of(b.binding.syntax());
+                if flake.file_index(b.binding.syntax()) > 0 {
+                    // An entry in a module file: its line there.
+                    rows.push(ListedOverlay {
+                        config: c.name.clone(),
+                        package: b.package.clone(),
+                        source: b.source.clone(),
+                        clear_patches: b.clears_patches,
+                        line: crate::diag::Position::of_offset(&file.text, offset).line,
+                        file: Some(file.path.display().to_string()),
+                    });
+                    continue;
+                }
                 if offset < cursor.0 {
                     cursor = (0, 1);
                 }
@@ -395,6 +452,7 @@ pub fn list(path: &Path, text: &str, config: Option<&str>) -> Result<Vec<ListedO
                     source: b.source.clone(),
                     clear_patches: b.clears_patches,
                     line,
+                    file: None,
                 });
             }
         }

@@ -96,25 +96,12 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
         Ok(planned) => planned,
         Err(failure) => return Err(super::planning_failed(failure, path, old)),
     };
-    let mut eds = eds.into_iter();
-    let main = eds.next().expect("the flake's own editor");
-    let text = super::finish(|| Ok(main), path, old)?;
-    let mut module_files = Vec::new();
-    for (file, ed) in flake.module_files.iter().zip(eds) {
-        let new = super::finish(|| Ok(ed), &file.path, &file.text)?;
-        if new != file.text {
-            module_files.push(ModuleFileEdit {
-                path: file.path.clone(),
-                old: file.text.clone(),
-                new,
-            });
-        }
-    }
+    let edited = super::finish_all(&flake, eds)?;
     Ok(Reconciled {
-        text,
+        text: edited.text,
         stale,
         pruned: prune,
-        module_files,
+        module_files: edited.module_files,
     })
 }
 
@@ -159,10 +146,7 @@ fn plan_edits<'f>(
     let cp = &plan.configurations[0];
     let mut run = Run {
         flake,
-        eds: flake
-            .files()
-            .map(|f| Editor::new(&f.text).with_tree(f.root.syntax().clone()))
-            .collect(),
+        eds: super::editors(flake),
         prune,
         user: cp.user.clone(),
         stale: Vec::new(),
@@ -236,25 +220,14 @@ impl<'f> Run<'f> {
         insert_setting(self.flake, &mut self.eds[i], set, path, value)
     }
 
-    /// `base` with `inputs_name` as code at `node` reaches `input`: a module file reaches
-    /// the flake's inputs through its own arguments (`{ inputs, ... }:` from `specialArgs`),
-    /// not through the outputs function's.
+    /// See [`super::scope_in_file`].
     fn scope_at(
         &self,
         node: &SyntaxNode,
         base: &OverlayScope,
         input: Option<&str>,
     ) -> OverlayScope {
-        let mut scope = base.clone();
-        let (Some(input), true) = (input, self.flake.file_index(node) > 0) else {
-            return scope;
-        };
-        // At the module's body: an overlay function's own arguments are not the inputs.
-        let body = self.flake.file_of(node).top.syntax().clone();
-        if let Some(first) = input_spellings(&body, input).into_iter().next() {
-            scope.inputs_name = first.strip_suffix(&format!(".{input}")).map(str::to_owned);
-        }
-        scope
+        super::scope_in_file(self.flake, node, base, input)
     }
 
     fn system(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
@@ -1064,36 +1037,23 @@ impl<'f> Run<'f> {
                 }
                 None => {
                     let input = missing.iter().find_map(|e| e.input());
-                    let in_main = lists
-                        .iter()
-                        .find(|(m, _, _)| !m.conditional && m.item == main.item);
-                    let one_line = |m: &InlineModule| !m.set.syntax().text().contains_char('\n');
-                    let first = lists
-                        .iter()
-                        .find(|(m, _, _)| !m.conditional)
-                        .map(|(m, _, _)| m.clone());
-                    match (in_main, first) {
-                        // The main module's own list.
-                        (Some((_, _, l)), _) => {
+                    match super::overlay_target(self.flake, config)? {
+                        Some(super::OverlayTarget::Module(m)) => {
+                            let scope = self.scope_at(m.set.syntax(), scope, input);
+                            let value = Expr::List(vec![Item::Expr(OverlayEntry::overlay_of(
+                                &missing, &scope,
+                            ))]);
+                            self.insert_setting(&m.set, &["nixpkgs", "overlays"], &value)?
+                        }
+                        Some(super::OverlayTarget::List(l)) => {
                             let scope = self.scope_at(l.syntax(), scope, input);
                             self.ed(l.syntax()).insert_item(
-                                l,
+                                &l,
                                 None,
                                 &OverlayEntry::overlay_of(&missing, &scope),
                             )
                         }
-                        // The only list is the library template's one-line
-                        // `{ nixpkgs.overlays = [ nixos-flake.overlays.default ]; }`: the
-                        // overlay goes where the host's settings are (a later module, so
-                        // after the library's overlay), not into that line.
-                        (None, Some(m)) if one_line(&m) && !one_line(main) => {
-                            let scope = self.scope_at(main.set.syntax(), scope, input);
-                            let value = Expr::List(vec![Item::Expr(OverlayEntry::overlay_of(
-                                &missing, &scope,
-                            ))]);
-                            self.insert_setting(&main.set, &["nixpkgs", "overlays"], &value)?
-                        }
-                        _ => {
+                        None => {
                             let scope = self.scope_at(list.syntax(), scope, input);
                             self.ed(list.syntax()).insert_item(
                                 &list,

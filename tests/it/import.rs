@@ -394,3 +394,49 @@ fn importing_a_generated_flake_gives_back_an_equivalent_host() {
         assert!(changes.is_empty(), "{yaml}\n{changes:?}");
     }
 }
+
+/// The library's two-file shape as kdevops renders it: `overlay add|list|remove` work on the
+/// overlays kept in default.nix (under `lib.mkAfter`), and add then remove gives back both
+/// files byte for byte.
+#[test]
+fn overlay_commands_see_and_edit_the_overlays_in_default_nix() {
+    let (_tmp, dir, src) = prepared("04-kdevops-imageless");
+    let flake = std::fs::read_to_string(dir.join("flake.nix")).unwrap();
+    let default = std::fs::read_to_string(dir.join("default.nix")).unwrap();
+    let (code, out, err) = nixgen(&dir, &["overlay", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("fio") && out.contains("default.nix:42"),
+        "{out}"
+    );
+    assert!(out.contains("xfstests"), "{out}");
+
+    std::fs::create_dir_all(src.join("kmod")).unwrap();
+    let kmod = src.join("kmod").display().to_string();
+    let (code, _, err) = nixgen(&dir, &["overlay", "add", "kmod", "--src", &kmod]);
+    assert_eq!(code, 0, "{err}");
+    let default_after = std::fs::read_to_string(dir.join("default.nix")).unwrap();
+    assert!(
+        default_after.contains("kmod = prev.kmod.overrideAttrs { src = inputs.kmod-src; };"),
+        "the entry joins default.nix's overlay, reaching the input as default.nix does: {default_after}"
+    );
+    assert!(default_after.contains("lib.mkAfter"), "{default_after}");
+    let flake_after = std::fs::read_to_string(dir.join("flake.nix")).unwrap();
+    assert!(
+        flake_after.contains("kmod-src = {"),
+        "the input goes to flake.nix: {flake_after}"
+    );
+    assert_parses("default.nix", &default_after);
+    assert_parses("flake.nix", &flake_after);
+
+    let (code, _, err) = nixgen(&dir, &["overlay", "remove", "kmod"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("default.nix")).unwrap(),
+        default
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("flake.nix")).unwrap(),
+        flake
+    );
+}

@@ -9,6 +9,7 @@ use crate::edit::overlay;
 use crate::generate::OverlayEntry;
 use crate::model::validate::{check_overlay, ResolvedOverlay, Rules};
 use crate::model::{paths, GitHubSource, GitSource, Overlay, OverlaySource};
+use std::path::{Path, PathBuf};
 
 /// Runs `overlay add`, `remove` or `list`.
 pub fn run(cmd: OverlayCommand, report: &mut Report) -> Result<Status> {
@@ -162,13 +163,28 @@ fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
     // Held from reading the flake to writing it: a concurrent nixgen waits its turn.
     let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
-    let new = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
+    let edited = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
     let yaml_value = yaml_overlay(&args, &resolved);
     let host = host_yaml_edit(path, args.target.config.as_deref(), report, |yaml| {
         crate::yaml::edit::set_entry(yaml, "overlays", &args.package, &yaml_value)
     })?;
-    let mut reporter = Reporter::new(args.write, false);
-    reporter.file(report, path, Some(&text), &new)?;
+    write_edited(args.write, report, path, &text, &edited, host)
+}
+
+/// Writes the flake, the module files that changed with it, and host.yaml.
+fn write_edited(
+    flags: crate::cli::args::WriteFlags,
+    report: &mut Report,
+    path: &Path,
+    text: &str,
+    edited: &crate::edit::Edited,
+    host: Option<(PathBuf, String, String)>,
+) -> Result<Status> {
+    let mut reporter = Reporter::new(flags, false);
+    reporter.file(report, path, Some(text), &edited.text)?;
+    for m in &edited.module_files {
+        reporter.file(report, &m.path, Some(&m.old), &m.new)?;
+    }
     if let Some((host_path, old, new)) = host {
         reporter.file(report, &host_path, Some(&old), &new)?;
     }
@@ -276,8 +292,8 @@ fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
     let path = &args.target.flake;
     let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
-    let new = overlay::remove(path, &text, args.target.config.as_deref(), &args.package)?;
-    if new == text {
+    let edited = overlay::remove(path, &text, args.target.config.as_deref(), &args.package)?;
+    if edited.text == text && edited.module_files.is_empty() {
         report.say(&format!(
             "{} has no overlay for `{}`: nothing to remove",
             path.display(),
@@ -287,12 +303,7 @@ fn remove(args: OverlayRemoveArgs, report: &mut Report) -> Result<Status> {
     let host = host_yaml_edit(path, args.target.config.as_deref(), report, |yaml| {
         crate::yaml::edit::remove_entry(yaml, "overlays", &args.package)
     })?;
-    let mut reporter = Reporter::new(args.write, false);
-    reporter.file(report, path, Some(&text), &new)?;
-    if let Some((host_path, old, new)) = host {
-        reporter.file(report, &host_path, Some(&old), &new)?;
-    }
-    Ok(reporter.finish(report))
+    write_edited(args.write, report, path, &text, &edited, host)
 }
 
 fn list(args: OverlayListArgs, report: &mut Report) -> Result<Status> {
@@ -332,9 +343,13 @@ fn list(args: OverlayListArgs, report: &mut Report) -> Result<Status> {
         } else {
             ""
         };
+        let place = match &r.file {
+            Some(file) => format!("{file}:{}", r.line),
+            None => format!("line {}", r.line),
+        };
         report.out_line(&format!(
-            "{config}{}\t{source}{patches}\t(line {})",
-            r.package, r.line
+            "{config}{}\t{source}{patches}\t({place})",
+            r.package
         ));
     }
     Ok(Status::Success)
