@@ -23,7 +23,9 @@ use crate::edit::flake::{
 };
 use crate::keys::Owned;
 use crate::model::Host;
-use crate::nix::resolve::{binding_keys, lookup, priority_wrapper, static_string, unwrap, Lookup};
+use crate::nix::resolve::{
+    binding_keys, data_value, lookup, priority_wrapper, static_string, unwrap, Lookup,
+};
 
 /// A configuration read back into a host description.
 #[derive(Debug, Clone)]
@@ -66,6 +68,18 @@ pub fn import(flake_path: &Path, name: Option<&str>) -> Result<Imported> {
             .with_help("write the imports as a list of module references (`[ nixos-flake.nixosModules.testSuites.fstests ... ]`), then import again")
             .into());
     }
+    let unread: Vec<Diagnostic> = flake
+        .unread_module_files
+        .iter()
+        .map(|(path, why)| {
+            Diagnostic::in_file(
+                path,
+                "kept as hand-written code: this module file was not read",
+            )
+            .with_help(format!("{why}; what it sets is not in host.yaml"))
+            .note()
+        })
+        .collect();
     let mut reader = Reader {
         flake: &flake,
         config: &config,
@@ -73,7 +87,16 @@ pub fn import(flake_path: &Path, name: Option<&str>) -> Result<Imported> {
         kept: Vec::new(),
     };
     reader.read()?;
-    let Reader { host, kept, .. } = reader;
+    let Reader { host, mut kept, .. } = reader;
+    kept.extend(unread);
+    for node in &config.opaque_modules {
+        kept.push(
+            flake
+                .error_at(node, "kept as hand-written code: a module whose `config` is computed")
+                .with_help("its options are not in host.yaml (write `config = { ... };` to have them read)")
+                .note(),
+        );
+    }
     let host: Host = serde_json::from_value(Value::Object(host)).map_err(|e| {
         Diagnostic::in_file(
             flake_path,
@@ -154,6 +177,10 @@ impl Reader<'_> {
                 None => return Err(self.refusal(s.syntax(), "the system is computed")),
             },
             Some(other) => return Err(self.refusal(other.syntax(), "the system is computed")),
+            None if self.host_platform().is_some() => {
+                let system = self.host_platform().expect("checked");
+                self.set("system", Value::String(system));
+            }
             None => return Err(self
                 .flake
                 .error_at(args.syntax(), "the configuration does not say its `system`")
@@ -163,6 +190,19 @@ impl Reader<'_> {
                 .into()),
         }
         Ok(())
+    }
+
+    /// `nixpkgs.hostPlatform = "<system>";` in one of the configuration's modules.
+    fn host_platform(&self) -> Option<String> {
+        self.config.inline_modules.iter().find_map(|m| {
+            match lookup(&m.set, &["nixpkgs", "hostPlatform"]) {
+                Lookup::Found { value, .. } => match data_value(&value) {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
     }
 
     fn refusal(&self, node: &SyntaxNode, reason: &str) -> crate::diag::Failure {
@@ -251,6 +291,10 @@ impl Reader<'_> {
             }
         }
         let Some((backend, _)) = backend else {
+            let bundled = self
+                .kept
+                .iter()
+                .any(|k| k.message.contains("nixosModules.default"));
             let node = first
                 .map(|l| l.syntax().clone())
                 .or_else(|| self.config.args.as_ref().map(|a| a.syntax().clone()))
@@ -258,7 +302,11 @@ impl Reader<'_> {
             return Err(self
                 .flake
                 .error_at(&node, "the configuration imports no nixos-flake backend")
-                .with_help("nixgen describes configurations built on nixos-flake.nixosModules.backends.imageless or .libvirt; add one, then import again")
+                .with_help(if bundled {
+                    "`nixosModules.default` bundles the imageless backend and the user: write `nixos-flake.nixosModules.backends.imageless` and `nixos-flake.nixosModules.user` instead (the same system), then import again"
+                } else {
+                    "nixgen describes configurations built on nixos-flake.nixosModules.backends.imageless or .libvirt; add one, then import again"
+                })
                 .into());
         };
         self.set("backend", Value::String(backend));
@@ -284,14 +332,19 @@ impl Reader<'_> {
         let mut out = Vec::new();
         let modules = self.config.inline_modules.clone();
         for module in &modules {
-            let structured = ["config", "options"]
-                .iter()
-                .any(|k| !matches!(lookup(&module.set, &[k]), Lookup::Missing { .. }));
-            if structured {
+            if module.conditional {
+                self.keep(
+                    &module.item,
+                    "a module under `mkIf`",
+                    "its values hold only when the condition does; host.yaml's are unconditional",
+                );
+                continue;
+            }
+            if module.declares_options {
                 self.keep(
                     module.set.syntax(),
-                    "a module written with `config` / `options`",
-                    "nixgen reads modules whose options are set at the top level",
+                    "a module that declares options",
+                    "it is a module of its own; host.yaml describes option values",
                 );
                 continue;
             }
@@ -410,9 +463,28 @@ impl Reader<'_> {
         let mut packages_seen = false;
         for leaf in leaves {
             let p: Vec<&str> = leaf.path.iter().map(String::as_str).collect();
-            let data = data_value(&leaf.value);
+            // An owned value under a priority wrapper (`networking.hostName = lib.mkForce
+            // "x";`) is read through it: `generate` edits the value inside and keeps the
+            // wrapper, which is noted.
+            let data = match priority_wrapper(&leaf.value) {
+                Some((wrapper, inner)) if owned_by(&p).is_some() => {
+                    let data = data_value(&inner);
+                    if data.is_some() {
+                        self.keep(
+                            &leaf.binding,
+                            format!("the `{wrapper}` around `{}`", p.join(".")),
+                            "host.yaml holds the value; `generate` edits it inside the wrapper",
+                        );
+                    }
+                    data
+                }
+                _ => data_value(&leaf.value),
+            };
             match (p.as_slice(), &data) {
                 (["imports"] | ["nixpkgs", "overlays"], _) => {}
+                // What `system` says (read from it when the call has no `system`).
+                (["nixpkgs", "hostPlatform"], Some(Value::String(s)))
+                    if self.host.get("system").and_then(Value::as_str) == Some(s) => {}
                 (["environment", "systemPackages"], _) if !packages_seen => {
                     packages_seen = true;
                     self.packages(&leaf);
@@ -710,9 +782,42 @@ impl Reader<'_> {
         let mut image = Map::new();
         for (field, key) in [("diskSize", "diskSize"), ("format", "format")] {
             if let Lookup::Found { value, .. } = lookup(&args, &[field]) {
-                if let Some(v) = data_value(&value) {
-                    image.insert(key.into(), v);
+                match data_value(&value) {
+                    Some(v @ Value::Number(_)) if field == "diskSize" && v.is_i64() => {
+                        image.insert(key.into(), v);
+                    }
+                    Some(v @ Value::String(_)) if field == "format" => {
+                        image.insert(key.into(), v);
+                    }
+                    // `diskSize = "auto"` or code: host.yaml takes a size in MiB; the proof
+                    // then shows what `generate` would write.
+                    _ => self.keep(
+                        value.syntax(),
+                        format!("the image's `{field}`"),
+                        "host.yaml's `image` takes a literal size in MiB and a format",
+                    ),
                 }
+            }
+        }
+        // The other arguments are the author's; the template's usual ones go unmentioned.
+        for binding in args.attrpath_values() {
+            let key = binding_keys(&binding).unwrap_or_default().join(".");
+            let usual = match key.as_str() {
+                "diskSize" | "format" | "config" | "pkgs" | "lib" => true,
+                "partitionTableType" => {
+                    binding.value().and_then(|v| data_value(&v)) == Some(Value::from("legacy"))
+                }
+                "installBootLoader" => {
+                    binding.value().and_then(|v| data_value(&v)) == Some(Value::Bool(true))
+                }
+                _ => false,
+            };
+            if !usual {
+                self.keep(
+                    binding.syntax(),
+                    format!("`{key}` of the disk image"),
+                    "nixgen owns the image's size and format; its other arguments stay",
+                );
             }
         }
         let defaults = image.get("diskSize") == Some(&Value::from(20480))
@@ -789,56 +894,6 @@ fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value) {
     }
 }
 
-/// A Nix value that is plain data (strings without interpolation, numbers, booleans, `null`,
-/// lists and non-recursive sets of those), as JSON; `None` for code.
-fn data_value(expr: &ast::Expr) -> Option<Value> {
-    match unwrap_parens(expr.clone()) {
-        ast::Expr::Str(s) => static_string(&s).map(Value::String),
-        ast::Expr::Literal(l) => {
-            let text = l.syntax().text().to_string();
-            if let Ok(i) = text.parse::<i64>() {
-                Some(Value::from(i))
-            } else {
-                text.parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-            }
-        }
-        ast::Expr::UnaryOp(op) if op.operator() == Some(ast::UnaryOpKind::Negate) => {
-            match data_value(&op.expr()?)? {
-                Value::Number(n) => n
-                    .as_i64()
-                    .map(|i| Value::from(-i))
-                    .or_else(|| n.as_f64().map(|f| Value::from(-f))),
-                _ => None,
-            }
-        }
-        ast::Expr::Ident(i) => match i.syntax().text().to_string().as_str() {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
-            "null" => Some(Value::Null),
-            _ => None,
-        },
-        ast::Expr::List(l) => l
-            .items()
-            .map(|i| data_value(&i))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        ast::Expr::AttrSet(s) if s.rec_token().is_none() && s.inherits().next().is_none() => {
-            let mut map = Map::new();
-            for b in s.attrpath_values() {
-                let keys = binding_keys(&b)?;
-                let value = data_value(&b.value()?)?;
-                let path: Vec<&str> = keys.iter().map(String::as_str).collect();
-                insert_path(&mut map, &path, value);
-            }
-            Some(Value::Object(map))
-        }
-        _ => None,
-    }
-}
-
 /// `github:` / `git:` of an overlay from a fetcher call with literal fields.
 fn fetch_source(value: &ast::Expr) -> Option<Map<String, Value>> {
     let (fetcher, fields) = fetch_call(value)?;
@@ -904,7 +959,10 @@ pub fn host_yaml(imported: &Imported) -> String {
          # `nixgen generate` brings the flake in line with this file; `nixgen explain KEY`\n\
          # shows what a key becomes in Nix. Code the description cannot hold stays in the\n\
          # Nix files as it is: `import` listed it.\n",
-        imported.files[0].display()
+        imported.files[0]
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     );
     if let Value::Object(map) = value {
         for (key, value) in map {

@@ -676,11 +676,20 @@ impl<'a> Editor<'a> {
         }
         // Applied from the end of the file; insertions at one offset land in the order they
         // were recorded (the one recorded first is applied last, so it ends up first).
+        // A file written with CRLF line ends gets them in the new lines too.
+        let crlf = uses_crlf(self.source);
         let mut edits: Vec<(usize, usize, usize, String)> = self
             .edits
             .into_iter()
             .enumerate()
-            .map(|(seq, (start, end, text))| (start, end, seq, text))
+            .map(|(seq, (start, end, text))| {
+                let text = if crlf && text.contains('\n') {
+                    text.replace("\r\n", "\n").replace('\n', "\r\n")
+                } else {
+                    text
+                };
+                (start, end, seq, text)
+            })
             .collect();
         edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
         let mut out = self.source.to_owned();
@@ -698,6 +707,12 @@ impl<'a> Editor<'a> {
         let applied = edits.into_iter().map(|(s, e, _, t)| (s, e, t)).collect();
         Ok((out, applied))
     }
+}
+
+/// True when most line ends of `source` are CRLF.
+fn uses_crlf(source: &str) -> bool {
+    let crlf = source.matches("\r\n").count();
+    crlf > 0 && crlf * 2 > source.matches('\n').count()
 }
 
 /// What Nix's parser checks beyond the grammar (every variable bound, no attribute defined

@@ -30,6 +30,9 @@ pub struct Flake {
     /// `./default.nix`), once [`Flake::load_module_files`] has read them: their options are
     /// the configuration's as much as the flake's own inline modules are.
     pub module_files: Vec<Flake>,
+    /// Local module files the configuration names that were not read, with why (missing,
+    /// outside the flake's directory, or not a module written as an attribute set).
+    pub unread_module_files: Vec<(PathBuf, String)>,
 }
 
 /// One `nixosConfigurations.<name>` (or, for a module file, the module itself).
@@ -57,6 +60,9 @@ pub struct Config {
     /// Parts of modules' `imports` that are not literal lists (`map (...) suites`): module
     /// references nixgen cannot read.
     pub opaque_imports: Vec<SyntaxNode>,
+    /// Modules whose `config` nixgen cannot see through (`config = lib.mkMerge [ ... ];`):
+    /// left as they are, and no option goes beside them.
+    pub opaque_modules: Vec<SyntaxNode>,
 }
 
 impl Config {
@@ -65,30 +71,61 @@ impl Config {
     /// nixgen's wherever the configuration's modules put it.
     fn add_list_modules(&mut self, list: &ast::List) {
         for item in list.items() {
-            let lambda = match unwrap_parens(item.clone()) {
-                ast::Expr::Lambda(l) => Some(l),
-                _ => None,
-            };
-            let conditional = contains_mk_if(&item);
-            if let ast::Expr::AttrSet(set) = unwrap(item.clone(), true) {
-                self.add_module(InlineModule {
-                    item: item.syntax().clone(),
-                    set,
-                    lambda,
-                    conditional,
-                });
-            }
+            self.add_item(&item, false);
+        }
+    }
+
+    /// Takes in one module list element when it is an inline module; `shared` for one of a
+    /// `let`-bound list that other configurations use too.
+    fn add_item(&mut self, item: &ast::Expr, shared: bool) {
+        let lambda = match unwrap_parens(item.clone()) {
+            ast::Expr::Lambda(l) => Some(l),
+            _ => None,
+        };
+        let conditional = contains_mk_if(item);
+        if let ast::Expr::AttrSet(set) = unwrap(item.clone(), true) {
+            self.add_module(InlineModule {
+                item: item.syntax().clone(),
+                set,
+                lambda,
+                conditional,
+                declares_options: false,
+                shared,
+            });
         }
     }
 
     /// Takes in one module and the literal lists of its `imports` (several with `++`); what
-    /// is not a literal list there is noted in [`Config::opaque_imports`].
-    fn add_module(&mut self, module: InlineModule) {
+    /// is not a literal list there is noted in [`Config::opaque_imports`]. A module in the
+    /// full form (`config = { ... };`, maybe under `mkIf`) has its options in that set; one
+    /// whose `config` cannot be seen through (`mkMerge [ ... ]`) is left out: nixgen may not
+    /// put options beside it.
+    fn add_module(&mut self, mut module: InlineModule) {
         let mut lists = Vec::new();
         if let Lookup::Found { value, .. } = lookup(&module.set, &["imports"]) {
             collect_lists(value, &mut lists, &mut self.opaque_imports);
         }
-        self.inline_modules.push(module);
+        module.declares_options =
+            !matches!(lookup(&module.set, &["options"]), Lookup::Missing { .. });
+        let mut readable = true;
+        if let Lookup::Found { value, .. } = lookup(&module.set, &["config"]) {
+            let under_mk_if = matches!(
+                unwrap_parens(value.clone()),
+                ast::Expr::Apply(a) if resolve::is_mk_if(&a)
+            );
+            match unwrap(value, true) {
+                ast::Expr::AttrSet(config) => {
+                    module.set = config;
+                    module.conditional |= under_mk_if;
+                }
+                _ => readable = false,
+            }
+        }
+        if readable {
+            self.inline_modules.push(module);
+        } else {
+            self.opaque_modules.push(module.item.clone());
+        }
         for list in lists {
             if !self.module_lists.contains(&list) {
                 self.module_lists.push(list.clone());
@@ -134,6 +171,8 @@ impl Config {
             set: file.top.clone(),
             lambda,
             conditional,
+            declares_options: false,
+            shared: false,
         });
     }
 
@@ -141,7 +180,11 @@ impl Config {
     /// written over several lines (so that an insertion adds lines instead of rewriting a
     /// one-line module), else the first one not under `mkIf`.
     pub fn main_module(&self) -> Option<&InlineModule> {
-        let unconditional = || self.inline_modules.iter().filter(|m| !m.conditional);
+        let unconditional = || {
+            self.inline_modules
+                .iter()
+                .filter(|m| !m.conditional && !m.shared)
+        };
         unconditional()
             .find(|m| m.set.syntax().text().contains_char('\n'))
             .or_else(|| unconditional().next())
@@ -162,6 +205,12 @@ pub struct InlineModule {
     /// True when the module as a whole is under `mkIf` (an `mkIf` on one of its options does
     /// not count): settings added there would be conditional too.
     pub conditional: bool,
+    /// True when the module declares options (`options = { ... };`): a module of its own,
+    /// whose settings are in `set` (its `config`).
+    pub declares_options: bool,
+    /// True for a module of a `let`-bound list other configurations use too
+    /// (`modules = common ++ [ ... ];`): seen, but new settings never go there.
+    pub shared: bool,
 }
 
 impl InlineModule {
@@ -289,20 +338,35 @@ impl Flake {
                 if path.is_dir() {
                     path = path.join("default.nix");
                 }
-                let Ok(real) = std::fs::canonicalize(&path) else {
-                    continue; // Missing: `generate` warns about it.
+                let mut unread = |path: &Path, why: &str| {
+                    if !self.unread_module_files.iter().any(|(p, _)| p == path) {
+                        self.unread_module_files
+                            .push((path.to_path_buf(), why.to_owned()));
+                    }
                 };
-                if !real.starts_with(&base) || seen.contains(&real) {
+                let Ok(real) = std::fs::canonicalize(&path) else {
+                    unread(&path, "it does not exist");
+                    continue;
+                };
+                if seen.contains(&real) {
+                    continue;
+                }
+                if !real.starts_with(&base) {
+                    unread(&path, "it is outside the flake's directory (shared with other configurations, likely)");
                     continue;
                 }
                 seen.push(real);
                 let Ok(text) = std::fs::read_to_string(&path) else {
+                    unread(&path, "it cannot be read");
                     continue;
                 };
                 let file = match crate::nix::parse_lenient(&text) {
                     Ok(root) => match Flake::from_root(&path, &text, root) {
                         Ok(file) if !file.is_flake() => file,
-                        _ => continue,
+                        _ => {
+                            unread(&path, "it is not a module written as an attribute set");
+                            continue;
+                        }
                     },
                     Err(e) => return fail(syntax_diagnostic(&path, &text, &e)),
                 };
@@ -353,6 +417,7 @@ impl Flake {
             root,
             top,
             module_files: Vec::new(),
+            unread_module_files: Vec::new(),
         })
     }
 
@@ -420,6 +485,7 @@ impl Flake {
                 shared_modules: Vec::new(),
                 inline_modules: Vec::new(),
                 opaque_imports: Vec::new(),
+                opaque_modules: Vec::new(),
             };
             config.attach_module_file(self);
             return Ok(vec![config]);
@@ -513,8 +579,28 @@ impl Flake {
             shared_modules: Vec::new(),
             inline_modules: Vec::new(),
             opaque_imports: Vec::new(),
+            opaque_modules: Vec::new(),
         };
-        match lookup(&args, &["modules"]) {
+        let modules = match lookup(&args, &["modules"]) {
+            // `inherit modules;` with `modules = [ ... ];` in an enclosing `let`.
+            Lookup::Opaque { node, .. }
+                if ast::Inherit::cast(node.clone()).is_some_and(|i| {
+                    i.from().is_none()
+                        && i.attrs()
+                            .any(|a| resolve::attr_name(&a).as_deref() == Some("modules"))
+                }) =>
+            {
+                match resolve::let_bound(&node, "modules").and_then(|b| b.value()) {
+                    Some(value) => Lookup::Found {
+                        binding: resolve::let_bound(&node, "modules").expect("just found"),
+                        value,
+                    },
+                    None => lookup(&args, &["modules"]),
+                }
+            }
+            other => other,
+        };
+        match modules {
             Lookup::Found { value, .. } => {
                 let mut opaque = Vec::new();
                 collect_lists(value, &mut config.module_lists, &mut opaque);
@@ -524,6 +610,9 @@ impl Flake {
                     {
                         config.shared_modules.extend(list.items());
                     }
+                }
+                for item in config.shared_modules.clone() {
+                    config.add_item(&item, true);
                 }
                 if config.module_lists.is_empty() {
                     let node = opaque
@@ -630,7 +719,17 @@ impl Flake {
     ) -> Vec<OverlayBinding> {
         let mut out = Vec::new();
         for item in list.items() {
-            let Some(body) = overlay_body(&item) else {
+            // `[ nixos-flake.overlays.default myOverlay ]` with `myOverlay = final: prev:
+            // { ... };` in a `let`: the entries are read (and edited) where it is bound.
+            let body = overlay_body(&item).or_else(|| match unwrap_parens(item.clone()) {
+                ast::Expr::Ident(i) => {
+                    resolve::let_bound(i.syntax(), &i.syntax().text().to_string())
+                        .and_then(|b| b.value())
+                        .and_then(|v| overlay_body(&v))
+                }
+                _ => None,
+            });
+            let Some(body) = body else {
                 continue;
             };
             for binding in body.attrpath_values() {
@@ -919,7 +1018,8 @@ pub fn overlay_body(item: &ast::Expr) -> Option<ast::AttrSet> {
 
 /// A fetcher call as data: `final.fetchFromGitHub { owner = "a"; ... }` (any path ending in
 /// the fetcher's name, parentheses allowed) gives the fetcher's name and each field whose
-/// value is a plain string, in order (`sha256` reads as `hash`: both take an SRI hash).
+/// value is a plain string, in order (`sha256` reads as `hash`, and a hash reads in its SRI
+/// form).
 /// `None` when the expression is not such a call or a field is not a plain string.
 pub fn fetch_call(expr: &ast::Expr) -> Option<(String, Vec<(String, String)>)> {
     let ast::Expr::Apply(apply) = unwrap_parens(expr.clone()) else {
@@ -950,9 +1050,27 @@ pub fn fetch_call(expr: &ast::Expr) -> Option<(String, Vec<(String, String)>)> {
         } else {
             key.as_str()
         };
-        fields.push((key.to_owned(), static_string(&value)?));
+        let mut value = static_string(&value)?;
+        if key == "hash" {
+            // Hexadecimal and Nix's base-32 are the same hash as its SRI form.
+            value = crate::nix::hash::to_sri(&value).unwrap_or(value);
+        }
+        fields.push((key.to_owned(), value));
     }
     Some((name, fields))
+}
+
+/// The list of an `environment.systemPackages` value nixgen can edit (`with pkgs; [ ... ]`
+/// or `[ pkgs.a ... ]`), and whether it is the `with` form; `None` for anything else.
+pub fn package_list(value: &ast::Expr) -> Option<(ast::List, bool)> {
+    match unwrap_parens(value.clone()) {
+        ast::Expr::With(w) => match w.body().map(unwrap_parens) {
+            Some(ast::Expr::List(l)) => Some((l, true)),
+            _ => None,
+        },
+        ast::Expr::List(l) => Some((l, false)),
+        _ => None,
+    }
 }
 
 /// The package a `environment.systemPackages` element names: `fio` (under `with pkgs;`),

@@ -141,7 +141,7 @@ pub enum OverlayTarget {
 /// unconditional list.
 pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<OverlayTarget>> {
     let lists = flake.overlays_lists(config)?;
-    let Some((first, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional) else {
+    let Some((first, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional && !m.shared) else {
         return Ok(None);
     };
     let Some(main) = config.main_module() else {
@@ -149,7 +149,7 @@ pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<Ov
     };
     if let Some((_, _, own)) = lists
         .iter()
-        .find(|(m, _, _)| !m.conditional && m.item == main.item)
+        .find(|(m, _, _)| !m.conditional && !m.shared && m.item == main.item)
     {
         return Ok(Some(OverlayTarget::List(own.clone())));
     }

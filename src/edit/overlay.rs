@@ -158,7 +158,16 @@ fn entry_source(flake: &Flake, entry: &OverlayEntry) -> EntrySource {
 /// The scope of an existing overlay function (its argument names).
 pub fn scope_of(binding: &OverlayBinding, base: &OverlayScope) -> OverlayScope {
     let mut scope = base.clone();
-    if let Some((f, p)) = overlay_arg_names(&binding.element) {
+    // The function around the entries: the list element, or the `let` binding it names.
+    let function = binding
+        .body
+        .syntax()
+        .ancestors()
+        .filter(|a| ast::Lambda::can_cast(a.kind()))
+        .nth(1);
+    let names = overlay_arg_names(&binding.element)
+        .or_else(|| function.and_then(|f| overlay_arg_names(&f)));
+    if let Some((f, p)) = names {
         scope.final_name = f;
         scope.prev_name = p;
     }

@@ -243,6 +243,15 @@ impl<'f> Run<'f> {
                 Ok(())
             }
             Lookup::Missing { .. } => {
+                // `nixpkgs.hostPlatform = "aarch64-linux";` in a module says it instead.
+                if let Some((_, Lookup::Found { value, .. })) =
+                    self.find(config, &["nixpkgs", "hostPlatform"])?
+                {
+                    if !crate::nix::resolve::same_value(&value, &wanted) {
+                        self.ed(value.syntax()).replace_expr(value.syntax(), &wanted);
+                    }
+                    return Ok(());
+                }
                 self.insert_setting(args, &["system"], &wanted)
             }
             // `inherit system;` (the library's template): the variable it names, bound by an
@@ -504,7 +513,7 @@ impl<'f> Run<'f> {
                 _ => None,
             })
             .collect();
-        let same = |h: &ast::Expr, w: &Expr| same_code(&h.syntax().text().to_string(), &w.print());
+        let same = |h: &ast::Expr, w: &Expr| crate::nix::resolve::same_value(h, w);
         // The longest common subsequence keeps the most elements (and their comments).
         let (n, m) = (have.len(), want.len());
         let mut lcs = vec![vec![0usize; m + 1]; n + 1];
@@ -710,7 +719,8 @@ impl<'f> Run<'f> {
             return Ok(());
         };
         // `self` and `nixpkgs` as the outputs function reaches them (`outputs = inputs: ...`
-        // has only `inputs.self`).
+        // has only `inputs.self`). Made reachable only when the output is written: a flake
+        // whose output needs no change keeps its argument pattern.
         let reach = |run: &mut Self, name: &str| -> Result<String> {
             if let Some(first) = input_spellings(body.syntax(), name).into_iter().next() {
                 return Ok(first);
@@ -720,12 +730,23 @@ impl<'f> Run<'f> {
                 None => name.to_owned(),
             })
         };
-        let this = reach(self, "self")?;
-        let nixpkgs = match cp.output {
-            crate::generate::OutputPlan::Image { .. } => reach(self, "nixpkgs")?,
-            crate::generate::OutputPlan::Toplevel => "nixpkgs".to_owned(),
+        let spelled = |name: &str| {
+            input_spellings(body.syntax(), name)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| name.to_owned())
         };
-        let wanted = cp.output.value_with(&cp.name, &cp.system, &this, &nixpkgs);
+        let wanted =
+            cp.output
+                .value_with(&cp.name, &cp.system, &spelled("self"), &spelled("nixpkgs"));
+        let written = |run: &mut Self| -> Result<Expr> {
+            let this = reach(run, "self")?;
+            let nixpkgs = match cp.output {
+                crate::generate::OutputPlan::Image { .. } => reach(run, "nixpkgs")?,
+                crate::generate::OutputPlan::Toplevel => "nixpkgs".to_owned(),
+            };
+            Ok(cp.output.value_with(&cp.name, &cp.system, &this, &nixpkgs))
+        };
         let path = cp.output_path();
         let p: Vec<&str> = path.iter().map(String::as_str).collect();
         let mentions_config = |text: &str| {
@@ -747,6 +768,10 @@ impl<'f> Run<'f> {
                         == Some(cp.output.name())
             })
         });
+        let other_name = match cp.output {
+            crate::generate::OutputPlan::Toplevel => "image",
+            crate::generate::OutputPlan::Image { .. } => "toplevel",
+        };
         let found = match by_variable {
             Some(binding) => match binding.value() {
                 Some(value) => Lookup::Found { binding, value },
@@ -795,25 +820,26 @@ impl<'f> Run<'f> {
             Lookup::Found { value, .. } => {
                 let text = value.syntax().text().to_string();
                 if !same_code(&text, &wanted.print()) && mentions_config(&text) {
+                    let wanted = written(self)?;
                     self.ed(value.syntax())
                         .replace_expr(value.syntax(), &wanted);
                 }
             }
             // A flake with no `packages` at all was written without them (by hand, or
             // before nixgen wrote outputs): that stays the author's call.
+            // Nor does one whose packages already export this configuration under another
+            // name (`packages.${system}.xfs = self.nixosConfigurations.xfs...`).
             Lookup::Missing { .. }
-                if !matches!(lookup(&body, &["packages"]), Lookup::Missing { .. }) =>
+                if !matches!(lookup(&body, &["packages"]), Lookup::Missing { .. })
+                    && !packages_mention(&body, &mentions_config, other_name) =>
             {
+                let wanted = written(self)?;
                 self.insert_setting(&body, &p, &wanted)?
             }
             Lookup::Missing { .. } => {}
             Lookup::Scattered(_) => {}
-            l @ Lookup::Opaque { .. } => {
-                return Err(self
-                    .flake
-                    .refuse(&l, &format!("`{}`", path.join(".")))
-                    .into())
-            }
+            // `packages = forAllSystems (...)`: computed by the author, left as it is.
+            Lookup::Opaque { .. } => return Ok(()),
         }
         let other = match cp.output {
             crate::generate::OutputPlan::Toplevel => crate::generate::OutputPlan::Image {
@@ -829,7 +855,7 @@ impl<'f> Run<'f> {
                 crate::generate::OutputPlan::Toplevel => same_code(
                     &text,
                     &other
-                        .value_with(&cp.name, &cp.system, &this, &nixpkgs)
+                        .value_with(&cp.name, &cp.system, &spelled("self"), &spelled("nixpkgs"))
                         .print(),
                 ),
                 crate::generate::OutputPlan::Image { .. } => {
@@ -917,7 +943,12 @@ impl<'f> Run<'f> {
                 Ok(())
             }
             (Lookup::Found { value, .. }, wanted) => {
-                if !same_code(&value.syntax().text().to_string(), &wanted.print()) {
+                // A priority wrapper (`lib.mkForce "x"`) is the author's: the value inside
+                // it is what nixgen owns.
+                let value = crate::nix::resolve::priority_wrapper(&value)
+                    .map(|(_, inner)| inner)
+                    .unwrap_or(value);
+                if !crate::nix::resolve::same_value(&value, wanted) {
                     self.ed(value.syntax()).replace_expr(value.syntax(), wanted);
                 }
                 Ok(())
@@ -955,7 +986,17 @@ impl<'f> Run<'f> {
         // flake.nix, kdevops' `lib.mkAfter [ ... ]` in default.nix); new overlays go into the
         // first unconditional one.
         let lists = self.flake.overlays_lists(config)?;
-        let Some((_, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional).cloned() else {
+        let Some((_, _, list)) = lists
+            .iter()
+            .find(|(m, _, _)| !m.conditional && !m.shared)
+            .cloned()
+        else {
+            // A configuration written without any overlay keeps it that way until the
+            // description has one: adding the library's overlay alone would change the
+            // system (its fio, spdk, ...) without being asked.
+            if cp.overlays.is_empty() {
+                return Ok(());
+            }
             let spellings = self.library_spellings(main.set.syntax())?;
             let default = respell(&Expr::path_of("nixos-flake.overlays.default"), &spellings);
             let mut items = vec![Item::Expr(default)];
@@ -974,16 +1015,22 @@ impl<'f> Run<'f> {
                 )
             })
         });
-        if !has_default {
+        let bindings: Vec<_> = lists
+            .iter()
+            .flat_map(|(_, _, l)| self.flake.overlay_bindings(l))
+            .collect();
+        // The library's overlay goes first when an entry is added (the entries build on it);
+        // a list the author wrote without it, holding every planned entry, stays as it is.
+        let adds = cp
+            .overlays
+            .iter()
+            .any(|e| !bindings.iter().any(|b| b.package == e.package));
+        if !has_default && adds {
             let spellings = self.library_spellings(list.syntax())?;
             let default = respell(&Expr::path_of(canonical_default), &spellings);
             self.ed(list.syntax())
                 .insert_item(&list, Some(None), &default);
         }
-        let bindings: Vec<_> = lists
-            .iter()
-            .flat_map(|(_, _, l)| self.flake.overlay_bindings(l))
-            .collect();
         let mut missing: Vec<OverlayEntry> = Vec::new();
         for entry in &cp.overlays {
             match bindings.iter().find(|b| b.package == entry.package) {
@@ -1112,6 +1159,12 @@ impl<'f> Run<'f> {
         let Lookup::Found { value, .. } = found else {
             return Ok(());
         };
+        let readable = super::flake::package_list(&value);
+        if readable.is_none() && cp.packages.is_empty() {
+            // Written as code (`[ ... ] ++ lib.optionals ...`), and nothing to add: the
+            // author's.
+            return Ok(());
+        }
         let (list, with_form) = match unwrap_parens(value.clone()) {
             ast::Expr::With(w) => match w.body().map(unwrap_parens) {
                 Some(ast::Expr::List(l)) => (l, true),
@@ -1179,24 +1232,37 @@ impl<'f> Run<'f> {
             .module_lists
             .last()
             .expect("modules() checked a list exists");
-        let mut body: Vec<Entry> = cp
-            .settings
-            .iter()
-            .map(|s| Entry::Binding(s.path.clone(), s.value.clone()))
-            .collect();
-        let mut overlays = vec![Item::Expr(Expr::path_of("nixos-flake.overlays.default"))];
-        if !cp.overlays.is_empty() {
-            overlays.push(Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)));
+        // Only what no module of the configuration has yet (its modules may all be
+        // conditional, or in a shared list).
+        let mut body: Vec<Entry> = Vec::new();
+        for setting in &cp.settings {
+            let path: Vec<&str> = setting.path.iter().map(String::as_str).collect();
+            if self.find(config, &path)?.is_none() {
+                body.push(Entry::Binding(setting.path.clone(), setting.value.clone()));
+            }
         }
-        body.push(Entry::Binding(
-            vec!["nixpkgs".into(), "overlays".into()],
-            Expr::List(overlays),
-        ));
-        if !cp.packages.is_empty() {
+        if !cp.overlays.is_empty() {
+            let overlays = vec![
+                Item::Expr(Expr::path_of("nixos-flake.overlays.default")),
+                Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)),
+            ];
+            body.push(Entry::Binding(
+                vec!["nixpkgs".into(), "overlays".into()],
+                Expr::List(overlays),
+            ));
+        }
+        if !cp.packages.is_empty()
+            && self
+                .find(config, &["environment", "systemPackages"])?
+                .is_none()
+        {
             body.push(Entry::Binding(
                 vec!["environment".into(), "systemPackages".into()],
                 cp.packages_expr(),
             ));
+        }
+        if body.is_empty() {
+            return Ok(());
         }
         let module = Expr::Lambda(
             crate::nix::ast::Param::Pattern {
@@ -1293,6 +1359,24 @@ fn inherits_plain(node: &SyntaxNode, name: &str) -> bool {
         i.from().is_none()
             && i.attrs()
                 .any(|a| crate::nix::resolve::attr_name(&a).as_deref() == Some(name))
+    })
+}
+
+/// True when a `packages` binding of the outputs body mentions the configuration.
+/// (The other owned output, `skip`, which a backend change replaces, does not count.)
+fn packages_mention(body: &ast::AttrSet, mentions: &dyn Fn(&str) -> bool, skip: &str) -> bool {
+    body.attrpath_values().any(|b| {
+        let names: Vec<Option<String>> = b
+            .attrpath()
+            .map(|p| {
+                p.attrs()
+                    .map(|a| crate::nix::resolve::attr_name(&a))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.first().and_then(|n| n.as_deref()) == Some("packages")
+            && names.last().and_then(|n| n.as_deref()) != Some(skip)
+            && mentions(&b.syntax().text().to_string())
     })
 }
 

@@ -210,6 +210,37 @@ pub fn input_spellings(node: &SyntaxNode, input: &str) -> Vec<String> {
     names
 }
 
+/// The source of `inherit (source) name;` in the nearest enclosing `let` that binds `name`
+/// that way.
+fn inherited_from(node: &SyntaxNode, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    for ancestor in node.ancestors() {
+        let Some(let_in) = ast::LetIn::cast(ancestor) else {
+            continue;
+        };
+        for inherit in let_in.inherits() {
+            if inherit
+                .attrs()
+                .any(|a| attr_name(&a).as_deref() == Some(name))
+            {
+                return inherit
+                    .from()
+                    .and_then(|f| f.expr())
+                    .map(|e| e.syntax().text().to_string());
+            }
+        }
+        if let_in
+            .attrpath_values()
+            .any(|b| binding_keys(&b).is_some_and(|k| k.len() == 1 && k[0] == name))
+        {
+            return None;
+        }
+    }
+    None
+}
+
 /// What a module list element names, with the library spelled `nixos-flake`: the element's
 /// text, prefixed by the namespace of an enclosing `with` when its first name is not bound
 /// otherwise (`with nf.nixosModules; [ backends.imageless ]` names
@@ -223,7 +254,11 @@ pub fn module_reference(item: &SyntaxNode) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''))
         .collect();
     let mut full = text.trim().to_owned();
-    if !head.is_empty() && binding_of(item, &head) == Binding::Free {
+    // `inherit (nixos-flake.nixosModules) backends;` in a `let`: `backends.x` names
+    // `nixos-flake.nixosModules.backends.x`.
+    if let Some(from) = inherited_from(item, &head) {
+        full = format!("{from}.{full}");
+    } else if !head.is_empty() && binding_of(item, &head) == Binding::Free {
         let with = item.ancestors().skip(1).find_map(|a| {
             let w = ast::With::cast(a)?;
             // Only an element of the body, not of the namespace.
@@ -239,6 +274,97 @@ pub fn module_reference(item: &SyntaxNode) -> String {
     }
     let spellings = input_spellings(item, "nixos-flake");
     canonical_reference(&full, &spellings, "nixos-flake")
+}
+
+/// A Nix value that is plain data (strings without interpolation, numbers, booleans, `null`,
+/// lists and non-recursive sets of those), as JSON; `None` for code.
+pub fn data_value(expr: &ast::Expr) -> Option<serde_json::Value> {
+    match unwrap_parens_only(expr.clone()) {
+        ast::Expr::Str(s) => static_string(&s).map(serde_json::Value::String),
+        ast::Expr::Literal(l) => {
+            let text = l.syntax().text().to_string();
+            if let Ok(i) = text.parse::<i64>() {
+                Some(serde_json::Value::from(i))
+            } else {
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(serde_json::Value::Number)
+            }
+        }
+        ast::Expr::UnaryOp(op) if op.operator() == Some(ast::UnaryOpKind::Negate) => {
+            match data_value(&op.expr()?)? {
+                serde_json::Value::Number(n) => n
+                    .as_i64()
+                    .map(|i| serde_json::Value::from(-i))
+                    .or_else(|| n.as_f64().map(|f| serde_json::Value::from(-f))),
+                _ => None,
+            }
+        }
+        ast::Expr::Ident(i) => match i.syntax().text().to_string().as_str() {
+            "true" => Some(serde_json::Value::Bool(true)),
+            "false" => Some(serde_json::Value::Bool(false)),
+            "null" => Some(serde_json::Value::Null),
+            _ => None,
+        },
+        ast::Expr::List(l) => l
+            .items()
+            .map(|i| data_value(&i))
+            .collect::<Option<Vec<_>>>()
+            .map(serde_json::Value::Array),
+        ast::Expr::AttrSet(s) if s.rec_token().is_none() && s.inherits().next().is_none() => {
+            let mut map = serde_json::Map::new();
+            for b in s.attrpath_values() {
+                let keys = binding_keys(&b)?;
+                let value = data_value(&b.value()?)?;
+                let path: Vec<&str> = keys.iter().map(String::as_str).collect();
+                insert_json_path(&mut map, &path, value);
+            }
+            Some(serde_json::Value::Object(map))
+        }
+        _ => None,
+    }
+}
+
+/// True when `existing` is the value `wanted` stands for: the same code, or the same data
+/// written another way (`''b''` for `"b"`, `"$${x}"` for `"$\${x}"`, another layout).
+pub fn same_value(existing: &ast::Expr, wanted: &crate::nix::ast::Expr) -> bool {
+    let printed = wanted.print();
+    if same_code(&existing.syntax().text().to_string(), &printed) {
+        return true;
+    }
+    let Some(have) = data_value(existing) else {
+        return false;
+    };
+    let parsed = rnix::Root::parse(&printed);
+    parsed.errors().is_empty()
+        && parsed
+            .tree()
+            .expr()
+            .and_then(|e| data_value(&e))
+            .is_some_and(|want| want == have)
+}
+
+/// `map.a.b... = value`, creating maps on the way.
+pub fn insert_json_path(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    path: &[&str],
+    value: serde_json::Value,
+) {
+    match path {
+        [] => {}
+        [last] => {
+            map.insert((*last).to_owned(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry((*first).to_owned())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(inner) = entry {
+                insert_json_path(inner, rest, value);
+            }
+        }
+    }
 }
 
 /// `text` with the library named the canonical way: a leading spelling from `spellings`
@@ -273,6 +399,11 @@ pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
                 None => return expr,
             },
             ast::Expr::Lambda(l) if modules => match l.body() {
+                Some(e) => e,
+                None => return expr,
+            },
+            // `{ pkgs, ... }: with pkgs; { ... }`: the module is the set inside.
+            ast::Expr::With(w) if modules => match w.body() {
                 Some(e) => e,
                 None => return expr,
             },

@@ -49,8 +49,19 @@ fn proven(flake_path: &Path, yaml: &str, report: &mut Report) -> Result<()> {
             &change.new,
         ));
     }
-    Err(Diagnostic::in_file(
-        flake_path,
+    // At the first place `generate` would change.
+    let first = &changes[0];
+    let offset = first
+        .old
+        .bytes()
+        .zip(first.new.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(first.old.len().min(first.new.len()));
+    let position = crate::diag::Position::of_offset(&first.old, offset);
+    Err(Diagnostic::at(
+        &first.path,
+        &first.old,
+        position,
         "the configuration cannot be described exactly: `nixgen generate` would change it after this import (the diff above); nothing was written",
     )
     .with_help("the diff shows what host.yaml cannot say about these files; make that part of the flake what nixgen writes (or remove it), then import again")
@@ -90,6 +101,7 @@ fn fleet(args: &ImportArgs, dir: &Path, report: &mut Report) -> Result<Status> {
             .into());
     }
     let mut hosts: Vec<(String, Map<String, Value>)> = Vec::new();
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
     let mut failed = false;
     for flake_path in &flakes {
         let dir_name = flake_path
@@ -131,6 +143,19 @@ fn fleet(args: &ImportArgs, dir: &Path, report: &mut Report) -> Result<Status> {
             .remove("name")
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
+        if let Some(other) = dirs.iter().find(|(n, _)| *n == name) {
+            report.diagnostics(&[Diagnostic::in_file(
+                flake_path,
+                format!(
+                    "configuration `{name}` is also the name of the one in {}: a fleet names each configuration once",
+                    other.1.display()
+                ),
+            )
+            .with_help("rename one of them (`nixosConfigurations.<name>` and its directory), then import again")]);
+            failed = true;
+            continue;
+        }
+        dirs.push((name.clone(), flake_path.clone()));
         hosts.push((name, map));
     }
     if failed {
