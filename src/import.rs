@@ -62,6 +62,12 @@ pub fn import(flake_path: &Path, name: Option<&str>) -> Result<Imported> {
     };
     let mut config = flake.select(name).map_err(as_import)?;
     flake.load_module_files(&mut config).map_err(as_import)?;
+    if let (Some(helper), Some(binding)) = (&config.helper, &config.binding) {
+        return Err(flake
+            .error_at(binding.syntax(), format!("nixgen cannot import this: configuration `{}` is built by the function `{helper}`", config.name))
+            .with_help("host.yaml describes one configuration written out; write it as `nixpkgs.lib.nixosSystem { ... }` to import it (`generate` and `overlay add` do edit the lists passed to the function)")
+            .into());
+    }
     if let Some(node) = config.opaque_imports.first() {
         return Err(flake
             .error_at(node, "nixgen cannot import this: the modules are computed here, not listed")

@@ -63,6 +63,9 @@ pub struct Config {
     /// Modules whose `config` nixgen cannot see through (`config = lib.mkMerge [ ... ];`):
     /// left as they are, and no option goes beside them.
     pub opaque_modules: Vec<SyntaxNode>,
+    /// The helper function the configuration is built by (`mkHost`), when it is: its
+    /// `modules` list arguments are edited at the call.
+    pub helper: Option<String>,
 }
 
 impl Config {
@@ -486,56 +489,58 @@ impl Flake {
                 inline_modules: Vec::new(),
                 opaque_imports: Vec::new(),
                 opaque_modules: Vec::new(),
+                helper: None,
             };
             config.attach_module_file(self);
             return Ok(vec![config]);
         }
         let outputs = self.outputs()?;
-        let body = outputs.body().map(|b| unwrap(b, false));
-        let Some(ast::Expr::AttrSet(body)) = body else {
-            return fail(self.opaque(
-                outputs.syntax(),
-                "the body of `outputs` is not an attribute set",
-                "nixgen edits `outputs = { ... }: { nixosConfigurations.<name> = ...; }`",
-            ));
-        };
         let mut bindings: Vec<(String, ast::AttrpathValue, ast::Expr)> = Vec::new();
-        match lookup(&body, &["nixosConfigurations"]) {
-            Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
-                ast::Expr::AttrSet(set) => {
-                    if let Some(i) = set.inherits().next() {
-                        return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
+        for (body, prefix) in self.output_sets(&outputs)? {
+            let mut path = prefix.clone();
+            path.push("nixosConfigurations");
+            match lookup(&body, &path) {
+                Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
+                    ast::Expr::AttrSet(set) => {
+                        if let Some(i) = set.inherits().next() {
+                            return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
+                        }
+                        for b in set.attrpath_values() {
+                            let keys = binding_keys(&b).ok_or_else(|| {
+                                self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally")
+                            })?;
+                            if let (Some(v), [name]) = (b.value(), keys.as_slice()) {
+                                bindings.push((name.clone(), b.clone(), v));
+                            }
+                        }
                     }
-                    for b in set.attrpath_values() {
-                        let keys = binding_keys(&b).ok_or_else(|| {
-                            self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally")
-                        })?;
-                        if let (Some(v), [name]) = (b.value(), keys.as_slice()) {
-                            bindings.push((name.clone(), b.clone(), v));
+                    other => {
+                        return fail(self.opaque(
+                            other.syntax(),
+                            "`nixosConfigurations` is not written as an attribute set here",
+                            "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file",
+                        ))
+                    }
+                },
+                Lookup::Scattered(list) => {
+                    for b in list {
+                        let keys = binding_keys(&b).unwrap_or_default();
+                        // `[flake.]nixosConfigurations.<name>`, wherever the binding's own
+                        // path starts.
+                        let at = keys.iter().position(|k| k == "nixosConfigurations");
+                        if let (Some(v), Some(at)) = (b.value(), at) {
+                            if let [name] = &keys[at + 1..] {
+                                bindings.push((name.clone(), b.clone(), v));
+                            }
                         }
                     }
                 }
-                other => {
-                    return fail(self.opaque(
-                        other.syntax(),
-                        "`nixosConfigurations` is not written as an attribute set here",
-                        "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file",
-                    ))
-                }
-            },
-            Lookup::Scattered(list) => {
-                for b in list {
-                    let keys = binding_keys(&b).unwrap_or_default();
-                    if let (Some(v), [_, name]) = (b.value(), keys.as_slice()) {
-                        bindings.push((name.clone(), b.clone(), v));
+                l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixosConfigurations`")),
+                Lookup::Missing { .. } => {
+                    // A dynamic key may hide the configurations.
+                    if let Some(b) = body.attrpath_values().find(|b| binding_keys(b).is_none()) {
+                        return fail(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
                     }
-                }
-            }
-            l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixosConfigurations`")),
-            Lookup::Missing { .. } => {
-                // A dynamic key may hide the configurations.
-                if let Some(b) = body.attrpath_values().find(|b| binding_keys(b).is_none()) {
-                    return fail(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
                 }
             }
         }
@@ -549,6 +554,40 @@ impl Flake {
             .collect()
     }
 
+    /// The attribute sets the outputs function's result is made of, each with the path under
+    /// which configurations sit in it: the body itself; each side of `//` and of
+    /// `lib.recursiveUpdate a b`; the body of `with inputs; ...`; flake-parts'
+    /// `mkFlake { ... } { flake = { ... }; }` (configurations under `flake`). An operand that
+    /// is not written in the file (`import ./x.nix`) is skipped; when nothing is left, the
+    /// body is refused.
+    pub fn output_sets(
+        &self,
+        outputs: &ast::Lambda,
+    ) -> Result<Vec<(ast::AttrSet, Vec<&'static str>)>> {
+        let Some(body) = outputs.body() else {
+            return fail(self.opaque(
+                outputs.syntax(),
+                "`outputs` has no body",
+                "write `outputs = { ... }: { ... };`",
+            ));
+        };
+        let mut sets = Vec::new();
+        let mut opaque = Vec::new();
+        collect_output_sets(body, &mut sets, &mut opaque, 0);
+        if sets.is_empty() {
+            let node = opaque
+                .first()
+                .cloned()
+                .unwrap_or_else(|| outputs.syntax().clone());
+            return fail(self.opaque(
+                &node,
+                "the body of `outputs` is not an attribute set",
+                "nixgen edits `outputs = { ... }: { nixosConfigurations.<name> = ...; }` (also merged with `//` or `recursiveUpdate`, or flake-parts' `flake.nixosConfigurations`)",
+            ));
+        }
+        Ok(sets)
+    }
+
     fn config(
         &self,
         name: String,
@@ -556,6 +595,9 @@ impl Flake {
         value: ast::Expr,
     ) -> Result<Config> {
         let call = unwrap(value.clone(), false);
+        if let Some(config) = self.helper_config(&name, &binding, &call)? {
+            return Ok(config);
+        }
         let ast::Expr::Apply(apply) = &call else {
             return fail(self.opaque(
                 value.syntax(),
@@ -580,6 +622,7 @@ impl Flake {
             inline_modules: Vec::new(),
             opaque_imports: Vec::new(),
             opaque_modules: Vec::new(),
+            helper: None,
         };
         let modules = match lookup(&args, &["modules"]) {
             // `inherit modules;` with `modules = [ ... ];` in an enclosing `let`.
@@ -634,6 +677,166 @@ impl Flake {
             config.add_list_modules(list);
         }
         Ok(config)
+    }
+
+    /// A configuration built by a helper defined in the same file (`mkHost = name: extra:
+    /// nixpkgs.lib.nixosSystem { modules = common ++ extra; };`, called `mkHost "a" [ ... ]`
+    /// or `mkHost { name = "b"; modules = [ ... ]; }`): the lists the call passes into
+    /// `modules` are this configuration's own (edited there); the helper's own lists are
+    /// shared by every call (seen, never edited), and so are its other arguments. `None` when
+    /// the call is not to such a helper.
+    fn helper_config(
+        &self,
+        name: &str,
+        binding: &ast::AttrpathValue,
+        call: &ast::Expr,
+    ) -> Result<Option<Config>> {
+        let mut args = Vec::new();
+        let mut head = call.clone();
+        while let ast::Expr::Apply(a) = unwrap_parens(head.clone()) {
+            match (a.lambda(), a.argument()) {
+                (Some(f), Some(arg)) => {
+                    args.push(arg);
+                    head = f;
+                }
+                _ => return Ok(None),
+            }
+        }
+        args.reverse();
+        let ast::Expr::Ident(ident) = unwrap_parens(head) else {
+            return Ok(None);
+        };
+        let helper = ident.syntax().text().to_string();
+        let Some(function) = resolve::let_bound(ident.syntax(), &helper).and_then(|b| b.value())
+        else {
+            return Ok(None);
+        };
+        let mut params = Vec::new();
+        let mut body = unwrap_parens(function);
+        while let ast::Expr::Lambda(l) = body {
+            params.push(l.param());
+            match l.body() {
+                Some(b) => body = unwrap(b, false),
+                None => return Ok(None),
+            }
+        }
+        if params.is_empty() {
+            return Ok(None); // `let sys = nixpkgs.lib.nixosSystem;`: a plain call.
+        }
+        let refuse = |what: &str| {
+            fail(self.opaque(
+                call.syntax(),
+                &format!("configuration `{name}` is built by `{helper}`, and {what}"),
+                &format!("pass the modules to `{helper}` as a list written in the call (`{helper} ... [ ... ]`), or give the configuration its own `nixpkgs.lib.nixosSystem {{ ... }}`"),
+            ))
+        };
+        let ast::Expr::Apply(system) = body else {
+            return refuse("its body is not a `nixosSystem { ... }` call");
+        };
+        let Some(ast::Expr::AttrSet(system_args)) = system.argument().map(|a| unwrap(a, false))
+        else {
+            return refuse("the arguments of its `nixosSystem` call are not an attribute set");
+        };
+        let mut config = Config {
+            name: name.to_owned(),
+            binding: Some(binding.clone()),
+            args: None,
+            module_lists: Vec::new(),
+            shared_modules: Vec::new(),
+            inline_modules: Vec::new(),
+            opaque_imports: Vec::new(),
+            opaque_modules: Vec::new(),
+            helper: None,
+        };
+        let mut own = Vec::new();
+        let mut opaque = Vec::new();
+        if let Lookup::Found { value, .. } = lookup(&system_args, &["modules"]) {
+            collect_lists(value, &mut own, &mut opaque);
+        }
+        for list in &own {
+            config.shared_modules.extend(list.items());
+        }
+        // What the call passes for each parameter that flows into `modules`.
+        let passed = |param: &str, field: Option<&str>| -> Option<ast::Expr> {
+            params.iter().enumerate().find_map(|(i, p)| {
+                let arg = args.get(i)?;
+                match (p, field) {
+                    (Some(ast::Param::IdentParam(ip)), None) if ip.syntax().text() == param => {
+                        Some(arg.clone())
+                    }
+                    (Some(ast::Param::IdentParam(ip)), Some(f)) if ip.syntax().text() == param => {
+                        match unwrap(arg.clone(), false) {
+                            ast::Expr::AttrSet(set) => match lookup(&set, &[f]) {
+                                Lookup::Found { value, .. } => Some(value),
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    (Some(ast::Param::Pattern(pat)), None)
+                        if pat
+                            .pat_entries()
+                            .any(|e| e.ident().is_some_and(|i| i.syntax().text() == param)) =>
+                    {
+                        match unwrap(arg.clone(), false) {
+                            ast::Expr::AttrSet(set) => match lookup(&set, &[param]) {
+                                Lookup::Found { value, .. } => Some(value),
+                                _ => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            })
+        };
+        for node in &opaque {
+            let expr = ast::Expr::cast(node.clone());
+            let arg = match expr.as_ref().map(|e| unwrap_parens(e.clone())) {
+                Some(ast::Expr::Ident(i)) => {
+                    let text = i.syntax().text().to_string();
+                    match let_bound_list(&i) {
+                        Some(list) => {
+                            config.shared_modules.extend(list.items());
+                            continue;
+                        }
+                        None => passed(&text, None),
+                    }
+                }
+                // `args.modules`
+                Some(ast::Expr::Select(sel)) => {
+                    let keys: Vec<String> = sel
+                        .attrpath()
+                        .map(|p| p.attrs().filter_map(|a| resolve::attr_name(&a)).collect())
+                        .unwrap_or_default();
+                    match (sel.expr().map(unwrap_parens), keys.as_slice()) {
+                        (Some(ast::Expr::Ident(i)), [field]) => {
+                            passed(&i.syntax().text().to_string(), Some(field))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(arg) = arg {
+                let mut lists = Vec::new();
+                let mut rest = Vec::new();
+                collect_lists(arg, &mut lists, &mut rest);
+                config.module_lists.extend(lists);
+            }
+        }
+        if config.module_lists.is_empty() {
+            return refuse("this call passes no list of modules to it");
+        }
+        config.helper = Some(helper.clone());
+        for item in config.shared_modules.clone() {
+            config.add_item(&item, true);
+        }
+        let lists = config.module_lists.clone();
+        for list in &lists {
+            config.add_list_modules(list);
+        }
+        Ok(Some(config))
     }
 
     /// The configuration called `wanted`, or the only one; with several and no name, an error
@@ -1187,6 +1390,61 @@ fn let_bound_list(ident: &ast::Ident) -> Option<ast::List> {
         }
     }
     None
+}
+
+/// See [`Flake::output_sets`].
+fn collect_output_sets(
+    expr: ast::Expr,
+    sets: &mut Vec<(ast::AttrSet, Vec<&'static str>)>,
+    opaque: &mut Vec<SyntaxNode>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    match unwrap(expr, false) {
+        ast::Expr::AttrSet(set) => sets.push((set, Vec::new())),
+        ast::Expr::With(w) => {
+            if let Some(body) = w.body() {
+                collect_output_sets(body, sets, opaque, depth + 1);
+            }
+        }
+        ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Update) => {
+            for side in [op.lhs(), op.rhs()].into_iter().flatten() {
+                collect_output_sets(side, sets, opaque, depth + 1);
+            }
+        }
+        ast::Expr::Apply(outer) => {
+            // Two arguments: `f a b` is `(f a) b`.
+            let inner = match outer.lambda().map(unwrap_parens) {
+                Some(ast::Expr::Apply(inner)) => inner,
+                _ => {
+                    opaque.push(outer.syntax().clone());
+                    return;
+                }
+            };
+            let function = inner
+                .lambda()
+                .map(|f| f.syntax().text().to_string())
+                .unwrap_or_default();
+            let name = function.rsplit('.').next().unwrap_or_default();
+            match name {
+                "recursiveUpdate" => {
+                    for side in [inner.argument(), outer.argument()].into_iter().flatten() {
+                        collect_output_sets(side, sets, opaque, depth + 1);
+                    }
+                }
+                // flake-parts: the module (maybe a function of `withSystem` and friends) sets
+                // `flake.nixosConfigurations`.
+                "mkFlake" => match outer.argument().map(|m| unwrap(m, true)) {
+                    Some(ast::Expr::AttrSet(module)) => sets.push((module, vec!["flake"])),
+                    _ => opaque.push(outer.syntax().clone()),
+                },
+                _ => opaque.push(outer.syntax().clone()),
+            }
+        }
+        other => opaque.push(other.syntax().clone()),
+    }
 }
 
 /// The literal lists of a `modules` value: `[ ... ]`, or the list operands of `++`.

@@ -71,6 +71,26 @@ pub struct Edited {
     pub text: String,
     /// The module files (the template's `./default.nix`) whose text changes.
     pub module_files: Vec<ModuleFileEdit>,
+    /// What the user should know about where the edit went (a configuration built by a
+    /// helper function is edited at its call).
+    pub notes: Vec<Diagnostic>,
+}
+
+/// The note for an edit of a configuration built by a helper function: it lands in the list
+/// the call passes, which is this configuration's alone.
+pub fn helper_note(flake: &Flake, config: &flake::Config) -> Option<Diagnostic> {
+    let (helper, binding) = (config.helper.as_ref()?, config.binding.as_ref()?);
+    Some(
+        flake
+            .error_at(
+                binding.syntax(),
+                format!(
+                    "configuration `{}` is built by `{helper}`: the edit went into the module list this call passes to it",
+                    config.name
+                ),
+            )
+            .note(),
+    )
 }
 
 /// One editor for each file of [`Flake::files`], in that order: an edit of a node goes to
@@ -99,7 +119,11 @@ pub fn finish_all<'f>(flake: &'f Flake, eds: Vec<Editor<'f>>) -> Result<Edited> 
             });
         }
     }
-    Ok(Edited { text, module_files })
+    Ok(Edited {
+        text,
+        module_files,
+        notes: Vec::new(),
+    })
 }
 
 /// `base` with `inputs_name` as code in `node`'s file reaches input `input`: a module file

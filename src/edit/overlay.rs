@@ -44,7 +44,11 @@ pub fn add(
     let (flake, config) = loaded(path, text, config)?;
     let eds =
         plan_add(&flake, &config, request).map_err(|f| super::planning_failed(f, path, text))?;
-    super::finish_all(&flake, eds)
+    let mut edited = super::finish_all(&flake, eds)?;
+    if edited.text != text || !edited.module_files.is_empty() {
+        edited.notes.extend(super::helper_note(&flake, &config));
+    }
+    Ok(edited)
 }
 
 /// The file parsed for an edit, its configuration `config`, and (for a flake) the module

@@ -39,6 +39,8 @@ pub struct Reconciled {
     pub pruned: bool,
     /// The configuration's local module files that changed too.
     pub module_files: Vec<ModuleFileEdit>,
+    /// Where the edit went, when the user should know (see [`super::helper_note`]).
+    pub notes: Vec<crate::diag::Diagnostic>,
 }
 
 /// A local module file of the configuration that the reconcile changed.
@@ -97,11 +99,17 @@ pub fn reconcile(path: &Path, old: &str, plan: &FlakePlan, prune: bool) -> Resul
         Err(failure) => return Err(super::planning_failed(failure, path, old)),
     };
     let edited = super::finish_all(&flake, eds)?;
+    let changed = edited.text != old || !edited.module_files.is_empty();
     Ok(Reconciled {
         text: edited.text,
         stale,
         pruned: prune,
         module_files: edited.module_files,
+        notes: if changed {
+            super::helper_note(&flake, &config).into_iter().collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 

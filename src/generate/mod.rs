@@ -33,6 +33,8 @@ pub struct FlakeText {
     /// The configuration's local module files (the template's `./default.nix`) that change
     /// too: what they held and their new text.
     pub module_files: Vec<crate::edit::reconcile::ModuleFileEdit>,
+    /// Where the edit went, when the user should know.
+    pub notes: Vec<Diagnostic>,
 }
 
 /// The flake text for `plan`, given what the file at `path` holds now.
@@ -56,6 +58,7 @@ pub fn flake_text(
                 stale: done.stale,
                 pruned: done.pruned,
                 module_files: done.module_files,
+                notes: done.notes,
             })
         }
         _ => {
@@ -71,6 +74,7 @@ pub fn flake_text(
                 stale: Vec::new(),
                 pruned: false,
                 module_files: Vec::new(),
+                notes: Vec::new(),
             })
         }
     }

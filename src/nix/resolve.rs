@@ -430,7 +430,8 @@ pub fn priority_wrapper(expr: &ast::Expr) -> Option<(String, ast::Expr)> {
     let name_of = |f: &ast::Expr| {
         let text = f.syntax().text().to_string();
         let name = text.rsplit('.').next().unwrap_or_default().to_owned();
-        (text == name || text == format!("lib.{name}")).then_some(name)
+        // `mkAfter`, `lib.mkAfter`, `nixpkgs.lib.mkAfter`, ...
+        (text == name || text.ends_with(&format!("lib.{name}"))).then_some(name)
     };
     let name = match &function {
         // `mkOrder 1500 x`, `mkOverride 50 x`: the function is itself an application.

@@ -79,6 +79,7 @@ pub fn generate(args: GenerateArgs, report: &mut Report) -> Result<Status> {
         reporter.also_check(&dir_of(&out).join(module));
     }
     report_stale(report, &out, &done, !reporter.is_read_only());
+    report.diagnostics(&done.notes);
     if args.json {
         // clap keeps --json away from --check and --diff: the JSON is the whole output.
         let json = plan_json(&out, &plan, existing.as_deref(), &done.text);

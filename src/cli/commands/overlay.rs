@@ -164,6 +164,7 @@ fn add(args: OverlayAddArgs, report: &mut Report) -> Result<Status> {
     let _lock = crate::fsio::lock_dir_of(path)?;
     let text = read_flake(path)?;
     let edited = overlay::add(path, &text, args.target.config.as_deref(), &request)?;
+    report.diagnostics(&edited.notes);
     let yaml_value = yaml_overlay(&args, &resolved);
     let host = host_yaml_edit(path, args.target.config.as_deref(), report, |yaml| {
         crate::yaml::edit::set_entry(yaml, "overlays", &args.package, &yaml_value)
