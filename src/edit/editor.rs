@@ -692,13 +692,35 @@ impl<'a> Editor<'a> {
             })
             .collect();
         edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+        // Removals that meet (two owned items going, each with the line break before it;
+        // a marker comment and the binding after it) remove their union: they change nothing
+        // that one of them did not, so they do not conflict.
+        let mut merged: Vec<(usize, usize, usize, String)> = Vec::with_capacity(edits.len());
+        for edit in edits {
+            match merged.last_mut() {
+                Some(last)
+                    if edit.3.is_empty()
+                        && last.3.is_empty()
+                        && edit.1 > last.0
+                        && edit.0 < last.1.max(edit.1) =>
+                {
+                    last.0 = last.0.min(edit.0);
+                    last.1 = last.1.max(edit.1);
+                }
+                _ => merged.push(edit),
+            }
+        }
+        let edits = merged;
         let mut out = self.source.to_owned();
         let mut limit = usize::MAX;
         for (start, end, _, text) in &edits {
             if *end > limit {
                 return Err(SyntaxError {
-                    position: None,
-                    message: "internal error: two edits overlap".into(),
+                    position: Some(crate::diag::Position::of_offset(self.source, *start)),
+                    message: format!(
+                        "internal error: two edits overlap (bytes {start}..{end} and one from {limit}: {:?})",
+                        &self.source[*start..(*end).min(self.source.len())].chars().take(60).collect::<String>()
+                    ),
                 });
             }
             out.replace_range(*start..*end, text);

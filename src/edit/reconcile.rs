@@ -474,6 +474,7 @@ impl<'f> Run<'f> {
                 .iter()
                 .any(|s| s.path.starts_with(path) || path.starts_with(&s.path))
         };
+        self.former_users_keys(config, cp)?;
         for (_, owned, path) in crate::keys::owned_options(cp.user.as_deref()) {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
             if matches!(
@@ -502,6 +503,50 @@ impl<'f> Run<'f> {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The authorized keys nixgen wrote for a user the description no longer has (the user
+    /// was renamed or removed): `users.users.<old>.openssh.authorizedKeys.keys` holding
+    /// exactly root's keys, as `sshKeys` writes them. Keys a person gave another account
+    /// differ from root's and are not touched.
+    fn former_users_keys(&mut self, config: &Config, cp: &ConfigPlan) -> Result<()> {
+        let keys_path = ["openssh", "authorizedKeys", "keys"];
+        let root: Vec<&str> = ["users", "users", "root"]
+            .into_iter()
+            .chain(keys_path)
+            .collect();
+        let Some((
+            _,
+            Lookup::Found {
+                value: root_keys, ..
+            },
+        )) = self.find_exactly(config, &root)?
+        else {
+            return Ok(());
+        };
+        for module in &config.inline_modules {
+            for (name, _) in entries_under(&module.set, &["users", "users"]) {
+                if name == "root" || Some(&name) == cp.user.as_ref() {
+                    continue;
+                }
+                if name == crate::nix::resolve::USER_NAME_KEY {
+                    continue;
+                }
+                let path: Vec<&str> = ["users", "users", name.as_str()]
+                    .into_iter()
+                    .chain(keys_path)
+                    .collect();
+                if let Lookup::Found { value, binding } = lookup(&module.set, &path) {
+                    if same_code(
+                        &value.syntax().text().to_string(),
+                        &root_keys.syntax().text().to_string(),
+                    ) {
+                        self.stale_lookup(&path.join("."), Lookup::Found { value, binding });
                     }
                 }
             }
@@ -706,8 +751,17 @@ impl<'f> Run<'f> {
                 if let Some(first) = main.set.attrpath_values().next() {
                     let at = usize::from(first.syntax().text_range().start());
                     let indent = self.ed(set).line_indent(at).to_owned();
-                    self.ed(set)
-                        .insert(at, format!("{}\n{indent}", comment_lines(&wanted, &indent)));
+                    let source = self.ed(set).source();
+                    let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+                    if line_start > 0 && source[line_start..at].trim().is_empty() {
+                        // At the end of the line before: a removal of that first binding
+                        // (which takes the line break before it) does not meet the insertion.
+                        let text = format!("\n{indent}{}", comment_lines(&wanted, &indent));
+                        self.ed(set).insert(line_start - 1, text);
+                    } else {
+                        self.ed(set)
+                            .insert(at, format!("{}\n{indent}", comment_lines(&wanted, &indent)));
+                    }
                 }
             }
             _ => {}
@@ -1188,14 +1242,21 @@ impl<'f> Run<'f> {
                 (super::flake::package_reference(&t).unwrap_or(t), i)
             })
             .collect();
+        // New packages go where the description's order puts them: after the package
+        // before them (the order is part of the system a configuration builds).
+        let mut anchor: Option<SyntaxNode> = None;
         for p in &cp.packages {
-            if !names.iter().any(|(n, _)| n == p) {
-                let item = if with_form {
-                    Expr::path_of(p)
-                } else {
-                    Expr::path_of(&format!("pkgs.{p}"))
-                };
-                self.ed(list.syntax()).insert_item(&list, None, &item);
+            match names.iter().find(|(n, _)| n == p) {
+                Some((_, item)) => anchor = Some(item.syntax().clone()),
+                None => {
+                    let item = if with_form {
+                        Expr::path_of(p)
+                    } else {
+                        Expr::path_of(&format!("pkgs.{p}"))
+                    };
+                    self.ed(list.syntax())
+                        .insert_item(&list, Some(anchor.as_ref()), &item);
+                }
             }
         }
         for (name, item) in &names {
@@ -1338,10 +1399,14 @@ fn entries_under(set: &ast::AttrSet, path: &[&str]) -> Vec<(String, SyntaxNode)>
             .iter()
             .filter_map(|b| {
                 let keys = binding_keys(b)?;
-                // The key right after `path`, wherever the binding's own path starts.
-                let last = path.last()?;
-                let idx = keys.iter().position(|k| k == last)? + 1;
-                keys.get(idx).map(|k| (k.clone(), b.syntax().clone()))
+                // The key right after `path`, wherever the binding's own path starts (it
+                // spells the end of `path`, `users.users.x` below `users`, then more).
+                (0..path.len()).find_map(|o| {
+                    let rest = &path[o..];
+                    let spelled =
+                        keys.len() > rest.len() && keys.iter().zip(rest).all(|(k, p)| k == p);
+                    spelled.then(|| (keys[rest.len()].clone(), b.syntax().clone()))
+                })
             })
             .collect(),
         _ => Vec::new(),
