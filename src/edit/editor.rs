@@ -21,14 +21,22 @@ use crate::nix::{self, escape, SyntaxError};
 /// Line width nixfmt lays code out for.
 const WIDTH: usize = 100;
 
+/// The strict check of an editor's source, running on another thread.
+pub type InputCheck = std::thread::JoinHandle<Result<(), SyntaxError>>;
+
 /// Collects edits to one source text.
 pub struct Editor<'a> {
+    /// The source's strict check, when it was started on another thread as the file was
+    /// read; joined when the verdict is needed.
+    input_check: Option<InputCheck>,
     source: &'a str,
     /// The source's syntax tree, when the caller kept it: the output is then checked
     /// container by container instead of whole (see [`Editor::finish_checked`]).
     tree: Option<SyntaxNode>,
     edits: Vec<(usize, usize, String)>,
-    unit: String,
+    /// The file's indentation unit, learnt when first needed (from the tree when there is
+    /// one, else from the text).
+    unit: std::cell::OnceCell<String>,
     /// Inline lists and sets being expanded onto several lines; several insertions into one
     /// container share one expansion, written out by [`Editor::finish`].
     expansions: Vec<Expansion>,
@@ -80,10 +88,11 @@ impl<'a> Editor<'a> {
     /// detected from `source` once, here ([`detect_indent_unit`]).
     pub fn new(source: &'a str) -> Self {
         Editor {
+            input_check: None,
             source,
             tree: None,
             edits: Vec::new(),
-            unit: detect_indent_unit(source),
+            unit: std::cell::OnceCell::new(),
             expansions: Vec::new(),
         }
     }
@@ -95,6 +104,28 @@ impl<'a> Editor<'a> {
     pub fn with_tree(mut self, root: SyntaxNode) -> Self {
         self.tree = Some(root);
         self
+    }
+
+    /// The file's indentation unit. With the tree it is learnt from code only: the line
+    /// breaks between tokens, never the lines of a `''...''` string (which may be indented
+    /// any way).
+    fn unit(&self) -> &str {
+        self.unit.get_or_init(|| match &self.tree {
+            Some(root) => indent_unit(code_indents(root)),
+            None => detect_indent_unit(self.source),
+        })
+    }
+
+    /// Takes the strict check of the source that was started as the file was read.
+    pub fn with_input_check(mut self, check: Option<InputCheck>) -> Self {
+        self.input_check = check;
+        self
+    }
+
+    /// The verdict of the source's strict check started as the file was read (`None` when
+    /// none was started); a check that failed to run reads as not having been started.
+    pub fn take_input_verdict(&mut self) -> Option<Result<(), SyntaxError>> {
+        self.input_check.take().and_then(|h| h.join().ok())
     }
 
     /// The text being edited.
@@ -182,7 +213,7 @@ impl<'a> Editor<'a> {
 
     /// The indentation one level deeper than `indent`.
     pub fn deeper(&self, indent: &str) -> String {
-        format!("{indent}{}", self.unit)
+        format!("{indent}{}", self.unit())
     }
 
     fn width_of(&self, indent: &str) -> usize {
@@ -243,7 +274,7 @@ impl<'a> Editor<'a> {
             }
             if !rest.is_empty() {
                 for _ in 0..levels {
-                    out.push_str(&self.unit);
+                    out.push_str(self.unit());
                 }
                 // Odd leftover spaces (inside multi-line strings) are kept as they were.
                 out.push_str(&" ".repeat(spaces.saturating_sub(strip * 2) % 2));
@@ -638,9 +669,10 @@ impl<'a> Editor<'a> {
     /// memory), then each container an edit touched, on its own ([`nix::check_container`]).
     /// An invalid input is reported as [`Checked::InvalidInput`], an invalid output as
     /// [`Checked::InvalidOutput`].
-    pub fn finish_checked(self) -> Checked {
+    pub fn finish_checked(mut self) -> Checked {
         let source = self.source;
         let tree = self.tree.clone();
+        let started = self.take_input_verdict();
         let (out, edits) = match self.apply() {
             Ok(x) => x,
             Err(e) => return Checked::InvalidOutput(e),
@@ -656,7 +688,8 @@ impl<'a> Editor<'a> {
             Some(t) if source.len() >= LARGE_FILE_BYTES => t,
             _ => return whole(out),
         };
-        if let Err(e) = nix::check_strict_chunked(&tree, source) {
+        let input = started.unwrap_or_else(|| nix::check_strict_chunked(&tree, source));
+        if let Err(e) = input {
             return Checked::InvalidInput(e);
         }
         match check_changed_containers(&tree, source, &edits) {
@@ -927,19 +960,49 @@ fn is_member(container: &SyntaxNode, node: &SyntaxNode) -> bool {
 /// The file's indentation unit: a tab, or the smallest indentation step seen (default two
 /// spaces).
 pub fn detect_indent_unit(source: &str) -> String {
+    indent_unit(
+        source
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(INDENT_SAMPLE_LINES)
+            .map(|l| &l[..l.len() - l.trim_start_matches([' ', '\t']).len()]),
+    )
+}
+
+/// How many indented lines are enough to learn a file's indentation.
+const INDENT_SAMPLE_LINES: usize = 400;
+
+/// The indentation of each code line of `root` (the text after the last line break of each
+/// whitespace token that holds one), for the first [`INDENT_SAMPLE_LINES`] lines.
+fn code_indents(root: &SyntaxNode) -> impl Iterator<Item = String> + '_ {
+    root.preorder_with_tokens()
+        .filter_map(|event| match event {
+            rowan::WalkEvent::Enter(rowan::NodeOrToken::Token(t))
+                if t.kind() == rnix::SyntaxKind::TOKEN_WHITESPACE =>
+            {
+                let text = t.text();
+                text.rfind('\n').map(|i| text[i + 1..].to_owned())
+            }
+            _ => None,
+        })
+        .take(INDENT_SAMPLE_LINES)
+}
+
+/// The indentation unit of a file, from the leading whitespace of its lines: a tab when most
+/// indented lines start with one, else the smallest step by which indentation grows (2 when
+/// nothing grows).
+fn indent_unit<S: AsRef<str>>(indents: impl Iterator<Item = S>) -> String {
     let mut tabs = 0;
     let mut spaces = 0;
     let mut smallest: Option<usize> = None;
     let mut previous = 0usize;
-    for line in source.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if line.starts_with('\t') {
+    for indent in indents {
+        let indent = indent.as_ref();
+        if indent.starts_with('\t') {
             tabs += 1;
             continue;
         }
-        let n = line.len() - line.trim_start_matches(' ').len();
+        let n = indent.len() - indent.trim_start_matches(' ').len();
         if n > 0 {
             spaces += 1;
         }

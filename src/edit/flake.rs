@@ -33,6 +33,10 @@ pub struct Flake {
     /// Local module files the configuration names that were not read, with why (missing,
     /// outside the flake's directory, or not a module written as an attribute set).
     pub unread_module_files: Vec<(PathBuf, String)>,
+    /// The strict check of a large file's text, running on a thread of its own since the
+    /// file was read for an edit ([`crate::nix::spawn_strict_check`]); the file's editor
+    /// takes it ([`super::editors`]).
+    pub input_check: std::cell::RefCell<Option<crate::edit::editor::InputCheck>>,
 }
 
 /// One `nixosConfigurations.<name>` (or, for a module file, the module itself).
@@ -395,8 +399,14 @@ impl Flake {
     /// Parses `text` with rnix only, for an edit: the edit's result gets the strict check,
     /// and [`super::finish`] reports the input's own error when the result fails it.
     pub fn parse_for_edit(path: &Path, text: &str) -> Result<Flake> {
+        // A large file's strict check runs while rnix parses it and the edit is planned.
+        let check = crate::nix::spawn_strict_check(text);
         match crate::nix::parse_lenient(text) {
-            Ok(root) => Flake::from_root(path, text, root),
+            Ok(root) => {
+                let flake = Flake::from_root(path, text, root)?;
+                *flake.input_check.borrow_mut() = check;
+                Ok(flake)
+            }
             Err(e) => fail(syntax_diagnostic(path, text, &e)),
         }
     }
@@ -421,6 +431,7 @@ impl Flake {
             top,
             module_files: Vec::new(),
             unread_module_files: Vec::new(),
+            input_check: std::cell::RefCell::new(None),
         })
     }
 
@@ -921,7 +932,17 @@ impl Flake {
         package: Option<&str>,
     ) -> Vec<OverlayBinding> {
         let mut out = Vec::new();
+        let source = &self.file_of(list.syntax()).text;
         for item in list.items() {
+            // One package's entry is looked for among thousands: an element whose text does
+            // not name it is skipped before it is read.
+            if let Some(p) = package {
+                let range = item.syntax().text_range();
+                let text = source.get(usize::from(range.start())..usize::from(range.end()));
+                if text.is_some_and(|t| !t.contains(p)) && !matches!(item, ast::Expr::Ident(_)) {
+                    continue;
+                }
+            }
             // `[ nixos-flake.overlays.default myOverlay ]` with `myOverlay = final: prev:
             // { ... };` in a `let`: the entries are read (and edited) where it is bound.
             let body = overlay_body(&item).or_else(|| match unwrap_parens(item.clone()) {

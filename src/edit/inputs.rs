@@ -216,16 +216,19 @@ pub fn location_url(field: impl Fn(&str) -> Option<String>) -> Option<String> {
 
 /// True when the file writes multi-field inputs as separate dotted bindings.
 fn dotted_input_style(flake: &Flake) -> bool {
-    let bindings: Vec<ast::AttrpathValue> = match lookup(&flake.top, &["inputs"]) {
-        Lookup::Found { value, .. } => match unwrap(value, false) {
-            ast::Expr::AttrSet(s) => s.attrpath_values().collect(),
-            _ => Vec::new(),
-        },
-        Lookup::Scattered(b) => b,
-        _ => Vec::new(),
-    };
+    // Read lazily: the first nested input settles it, and a flake may have thousands.
+    let bindings: Box<dyn Iterator<Item = ast::AttrpathValue>> =
+        match lookup(&flake.top, &["inputs"]) {
+            Lookup::Found { value, .. } => match unwrap(value, false) {
+                ast::Expr::AttrSet(s) => Box::new(s.attrpath_values()),
+                _ => Box::new(std::iter::empty()),
+            },
+            Lookup::Scattered(b) => Box::new(b.into_iter()),
+            _ => Box::new(std::iter::empty()),
+        };
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
-    for b in &bindings {
+    for b in bindings {
+        let b = &b;
         let Some(keys) = binding_keys(b) else {
             continue;
         };

@@ -36,12 +36,15 @@ pub fn finish<'t>(
     input: &'t str,
 ) -> Result<String> {
     let input_diag = |e: &crate::nix::SyntaxError| flake::syntax_diagnostic(path, input, e);
-    let ed = match plan() {
+    let mut ed = match plan() {
         Ok(ed) => ed,
         Err(failure) => return Err(planning_failed(failure, path, input)),
     };
     if ed.is_empty() {
-        return match crate::nix::check_strict(input) {
+        let verdict = ed
+            .take_input_verdict()
+            .unwrap_or_else(|| crate::nix::check_strict(input));
+        return match verdict {
             Err(e) => Err(input_diag(&e).into()),
             Ok(()) => Ok(input.to_owned()),
         };
@@ -98,7 +101,11 @@ pub fn helper_note(flake: &Flake, config: &flake::Config) -> Option<Diagnostic> 
 pub fn editors(flake: &Flake) -> Vec<Editor<'_>> {
     flake
         .files()
-        .map(|f| Editor::new(&f.text).with_tree(f.root.syntax().clone()))
+        .map(|f| {
+            Editor::new(&f.text)
+                .with_tree(f.root.syntax().clone())
+                .with_input_check(f.input_check.borrow_mut().take())
+        })
         .collect()
 }
 

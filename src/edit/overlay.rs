@@ -196,7 +196,15 @@ fn overlay_arg_names(element: &SyntaxNode) -> Option<(String, String)> {
 /// Puts a new entry into the list: into an existing multi-entry overlay function when the
 /// file groups entries that way, else as a new `(final: prev: { ... })` element.
 fn add_entry(ed: &mut Editor, list: &ast::List, entry: &OverlayEntry, scope: &OverlayScope) {
+    let source = ed.source();
     let grouped = list.items().filter_map(|i| {
+        // Only an element with two `;` at its body's depth can hold two entries: the text
+        // says so before the element is read (thousands of one-entry functions are common).
+        let range = i.syntax().text_range();
+        let text = source.get(usize::from(range.start())..usize::from(range.end()))?;
+        if !two_members(text) {
+            return None;
+        }
         let body = overlay_body(&i)?;
         (body.attrpath_values().nth(1).is_some()).then_some((i, body))
     });
@@ -219,6 +227,28 @@ fn add_entry(ed: &mut Editor, list: &ast::List, entry: &OverlayEntry, scope: &Ov
             &OverlayEntry::overlay_of(std::slice::from_ref(entry), scope),
         );
     }
+}
+
+/// True when `text` (an overlay function) has at least two `;` one brace deep: the end of
+/// two bindings in the function's body. Strings are not told apart: a false answer only
+/// means a new entry gets a function of its own.
+fn two_members(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut seen = 0;
+    for b in text.bytes() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b';' if depth == 1 => {
+                seen += 1;
+                if seen >= 2 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Creates `nixpkgs.overlays = [ nixos-flake.overlays.default (entry) ];` in the

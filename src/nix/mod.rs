@@ -80,7 +80,7 @@ pub fn parse_checked(text: &str) -> Result<rnix::Root, SyntaxError> {
             // The main thread's stack size: the strict parser recurses on nesting.
             let strict = std::thread::Builder::new()
                 .stack_size(8 << 20)
-                .spawn_scoped(s, || strict_check(text))
+                .spawn_scoped(s, || check_strict_lexical(text))
                 .ok();
             let parse = rnix::Root::parse(text);
             // A panic in the strict parser is a bug there; it surfaces as one here.
@@ -279,14 +279,297 @@ fn strict_check(text: &str) -> Result<(), SyntaxError> {
     // Only the parse: nixfmt_rs's `format` is this parse plus a layout pass that cannot fail
     // (and that takes 60% of the time). `parse` is public but hidden in nixfmt_rs's docs, so
     // Cargo.lock pins the version it is checked against (tests cover it).
-    let file = nixfmt_rs::parse(text).map_err(|e| nixfmt_error(text, &e))?;
-    // Freeing a large file's tree takes milliseconds that nothing waits for: a thread of its
-    // own does it while the caller goes on to write (and the process may exit before).
-    // (When no thread can be started, `spawn` drops the closure, and the tree, right here.)
-    if text.len() >= PARALLEL_CHECK_BYTES {
-        let _detached = std::thread::Builder::new().spawn(move || drop(file));
+    nixfmt_rs::parse(text).map_err(|e| nixfmt_error(text, &e))?;
+    Ok(())
+}
+
+/// Starts [`check_strict_lexical`] of `text` on a thread of its own when `text` is large
+/// (at least [`PARALLEL_CHECK_BYTES`]), so that the strict check of an input runs while
+/// rnix parses it and the edit is planned: the two parses are the bulk of an edit of a
+/// large file, and they need not wait for each other. `None` for a small text (a thread
+/// costs more than it saves) or when no thread can be started.
+pub fn spawn_strict_check(text: &str) -> Option<std::thread::JoinHandle<Result<(), SyntaxError>>> {
+    if text.len() < PARALLEL_CHECK_BYTES {
+        return None;
+    }
+    let text = text.to_owned();
+    std::thread::Builder::new()
+        .name("strict-check".into())
+        // The main thread's stack size: the strict parser recurses on nesting.
+        .stack_size(8 << 20)
+        .spawn(move || check_strict_lexical(&text))
+        .ok()
+}
+
+/// [`check_strict_chunked`] without rnix's tree: the pieces are found from the tokens alone,
+/// so the check needs no parse of its own before it starts. An attribute set longer than a
+/// piece has its members (found by the `;` that ends each, at the set's own depth, past the
+/// `;` of any `let`, `with` or `assert` inside them) checked in runs, `{ run }`, and blanked
+/// out of the text around them, which is checked with the blanks; a member longer than a
+/// piece is split the same way. Lists and other large expressions stay in the piece that
+/// holds them. Whenever the tokens are not what the pieces assume (a piece fails), the whole
+/// text is parsed strictly: that verdict, and its position, are the ones Nix would give.
+pub fn check_strict_lexical(text: &str) -> Result<(), SyntaxError> {
+    guard_shape(text)?;
+    let containers = large_containers(text);
+    let wrapped = |list: bool, body: &str| {
+        if list {
+            format!("[ {body} ]")
+        } else {
+            format!("{{ {body} }}")
+        }
+    };
+    let mut failed = false;
+    // Jobs: a range of `text`, and the container it is a member of (`Some(true)` a list's,
+    // `Some(false)` a set's: checked inside `[ ]` or `{ }`).
+    let mut jobs: Vec<(usize, usize, Option<bool>)> = vec![(0, text.len(), None)];
+    while let Some((start, end, member_of)) = jobs.pop() {
+        let mut body: Vec<u8> = text.as_bytes()[start..end].to_vec();
+        let mut blank = |from: usize, to: usize| {
+            for b in &mut body[from - start..to - start] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        };
+        // The outermost large containers inside the job (a member's own included).
+        let mut covered = start;
+        for container in containers
+            .iter()
+            .filter(|c| c.open >= start && c.close <= end)
+        {
+            if container.open < covered {
+                continue; // Inside a container already taken.
+            }
+            covered = container.close;
+            let list = container.list;
+            let mut run: Option<(usize, usize)> = None;
+            let mut flush = |run: &mut Option<(usize, usize)>,
+                             blank: &mut dyn FnMut(usize, usize)| {
+                if let Some((a, b)) = run.take() {
+                    if strict_check(&wrapped(list, &text[a..b])).is_err() {
+                        failed = true;
+                    }
+                    blank(a, b);
+                }
+            };
+            for &(a, b) in &container.members {
+                if b - a > CHUNK_BYTES {
+                    flush(&mut run, &mut blank);
+                    blank(a, b);
+                    jobs.push((a, b, Some(list)));
+                    continue;
+                }
+                run = match run {
+                    Some((s, _)) if b - s <= CHUNK_BYTES => Some((s, b)),
+                    Some(r) => {
+                        let mut old = Some(r);
+                        flush(&mut old, &mut blank);
+                        Some((a, b))
+                    }
+                    None => Some((a, b)),
+                };
+            }
+            flush(&mut run, &mut blank);
+            if failed {
+                break;
+            }
+        }
+        // Blanking replaced whole members, so the bytes are still UTF-8.
+        let body = String::from_utf8(body).unwrap_or_default();
+        let piece = match member_of {
+            Some(list) => wrapped(list, &body),
+            None => body,
+        };
+        if failed || strict_check(&piece).is_err() {
+            // The whole text's strict parse gives the verdict and the place, as Nix would.
+            return strict_check(text);
+        }
     }
     Ok(())
+}
+
+/// An attribute set or list longer than a piece, found from the tokens: where its brackets
+/// are, and the byte range of each member.
+struct LargeContainer {
+    open: usize,
+    close: usize,
+    list: bool,
+    members: Vec<(usize, usize)>,
+}
+
+/// The attribute sets and lists of `text` longer than [`CHUNK_BYTES`], in order of their
+/// opening bracket. A set's members end with the `;` at its own depth (past the `;` of any
+/// `let`, `with` or `assert` inside them); a list's members start where a token that can
+/// start an element follows one that can end one. A `{ ... }` followed by `:` or `@` is a
+/// function's pattern, not a set.
+fn large_containers(text: &str) -> Vec<LargeContainer> {
+    use rnix::SyntaxKind as K;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Set,
+        List,
+        Other,
+    }
+    struct Frame {
+        kind: Kind,
+        open: usize,
+        members: Vec<usize>,
+        /// A set's member starts after the previous `;`.
+        member_start: usize,
+        /// `with`/`assert` whose `;` is still to come, and `let`s waiting for their `in`.
+        pending_semis: usize,
+        open_lets: usize,
+        /// The last token at this depth can end a list element.
+        ends_item: bool,
+    }
+    let frame = |kind: Kind, open: usize, after: usize| Frame {
+        kind,
+        open,
+        members: Vec::new(),
+        member_start: after,
+        pending_semis: 0,
+        open_lets: 0,
+        ends_item: false,
+    };
+    let starts_item = |k: K| {
+        matches!(
+            k,
+            K::TOKEN_L_PAREN
+                | K::TOKEN_L_BRACE
+                | K::TOKEN_L_BRACK
+                | K::TOKEN_REC
+                | K::TOKEN_STRING_START
+                | K::TOKEN_IDENT
+                | K::TOKEN_INTEGER
+                | K::TOKEN_FLOAT
+                | K::TOKEN_PATH_ABS
+                | K::TOKEN_PATH_REL
+                | K::TOKEN_PATH_HOME
+                | K::TOKEN_PATH_SEARCH
+                | K::TOKEN_URI
+        )
+    };
+    let ends_item = |k: K| {
+        matches!(
+            k,
+            K::TOKEN_R_PAREN
+                | K::TOKEN_R_BRACE
+                | K::TOKEN_R_BRACK
+                | K::TOKEN_STRING_END
+                | K::TOKEN_IDENT
+                | K::TOKEN_INTEGER
+                | K::TOKEN_FLOAT
+                | K::TOKEN_PATH_ABS
+                | K::TOKEN_PATH_REL
+                | K::TOKEN_PATH_HOME
+                | K::TOKEN_PATH_SEARCH
+                | K::TOKEN_URI
+        )
+    };
+    let mut stack: Vec<Frame> = vec![frame(Kind::Other, 0, 0)];
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    let mut in_string = 0usize;
+    let mut pending_brace: Option<(Frame, usize)> = None;
+    let finish = |f: Frame, close: usize, out: &mut Vec<LargeContainer>| {
+        if close - f.open <= CHUNK_BYTES || f.kind == Kind::Other {
+            return;
+        }
+        let list = f.kind == Kind::List;
+        let mut members = Vec::with_capacity(f.members.len());
+        if list {
+            // From each element's start to the next one's (the last one to the `]`).
+            for (i, &a) in f.members.iter().enumerate() {
+                let b = f.members.get(i + 1).copied().unwrap_or(close - 1);
+                members.push((a, b));
+            }
+        } else {
+            let mut a = f.open + 1;
+            for &b in &f.members {
+                members.push((a, b));
+                a = b;
+            }
+        }
+        if !members.is_empty() {
+            out.push(LargeContainer {
+                open: f.open,
+                close,
+                list,
+                members,
+            });
+        }
+    };
+    for (kind, token) in rnix::tokenize(text) {
+        let start = offset;
+        offset += token.len();
+        if matches!(kind, K::TOKEN_WHITESPACE | K::TOKEN_COMMENT) {
+            continue;
+        }
+        // The set closed just before: a pattern when `:` or `@` follows.
+        if let Some((f, close)) = pending_brace.take() {
+            if !matches!(kind, K::TOKEN_COLON | K::TOKEN_AT) {
+                finish(f, close, &mut out);
+            }
+        }
+        match kind {
+            K::TOKEN_STRING_START => in_string += 1,
+            K::TOKEN_STRING_END => in_string = in_string.saturating_sub(1),
+            _ => {}
+        }
+        let depth = stack.len();
+        let top = stack.last_mut().expect("the file's frame stays");
+        // A list element starts here.
+        if top.kind == Kind::List
+            && starts_item(kind)
+            && (top.ends_item || top.members.is_empty())
+            && (kind != K::TOKEN_STRING_START || in_string == 1)
+        {
+            top.members.push(start);
+        }
+        if kind != K::TOKEN_STRING_CONTENT {
+            top.ends_item = ends_item(kind);
+        }
+        match kind {
+            K::TOKEN_L_BRACE => stack.push(frame(Kind::Set, start, offset)),
+            K::TOKEN_L_BRACK => stack.push(frame(Kind::List, start, offset)),
+            K::TOKEN_L_PAREN | K::TOKEN_INTERPOL_START => {
+                stack.push(frame(Kind::Other, start, offset))
+            }
+            K::TOKEN_R_BRACE | K::TOKEN_R_BRACK | K::TOKEN_R_PAREN | K::TOKEN_INTERPOL_END
+                if depth > 1 =>
+            {
+                let f = stack.pop().expect("more than one");
+                if let Some(parent) = stack.last_mut() {
+                    parent.ends_item = kind != K::TOKEN_INTERPOL_END;
+                }
+                if f.kind == Kind::Set && kind == K::TOKEN_R_BRACE {
+                    pending_brace = Some((f, offset));
+                } else {
+                    finish(f, offset, &mut out);
+                }
+            }
+            K::TOKEN_WITH | K::TOKEN_ASSERT => top.pending_semis += 1,
+            K::TOKEN_LET => top.open_lets += 1,
+            K::TOKEN_IN => top.open_lets = top.open_lets.saturating_sub(1),
+            K::TOKEN_SEMICOLON => {
+                if top.pending_semis > 0 {
+                    top.pending_semis -= 1;
+                } else if top.open_lets > 0 {
+                    // A `let` binding's end.
+                } else if top.kind == Kind::Set {
+                    top.members.push(offset);
+                    top.member_start = offset;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((f, close)) = pending_brace.take() {
+        finish(f, close, &mut out);
+    }
+    out.sort_by_key(|c| c.open);
+    out
 }
 
 /// Largest Nix file nixgen reads (8 MiB: ten times the 10,700-line benchmark flake fits).
@@ -307,6 +590,26 @@ pub const MAX_CHAIN: usize = 10_000;
 /// Longest run of name and path characters (`a.b.c`, `./x/y`) accepted: rnix's tokenizer takes
 /// quadratic time in it.
 pub const MAX_RUN: usize = 4096;
+
+/// Bytes of [`guard_shape`]'s runs: what names and paths are made of, and what starts one.
+const WORD_BYTE: [bool; 256] = byte_table(b"._-+/~'<>");
+const WORD_START: [bool; 256] = byte_table(b"._/~<");
+
+/// A table true for ASCII letters and digits and for `extra`.
+const fn byte_table(extra: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
 
 /// Refuses text whose shape would make a parser overflow its stack or take quadratic time:
 /// brackets nested deeper than [`MAX_NESTING`], chains longer than [`MAX_OPS`] / [`MAX_CHAIN`],
@@ -338,8 +641,20 @@ fn guard_shape(text: &str) -> Result<(), SyntaxError> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
         let top = *stack.last().expect("the bottom level is never popped");
+        // Runs of bytes that change nothing: white space in code, plain text in strings.
+        match top {
+            Level::Code { .. } if matches!(b, b' ' | b'\n' | b'\t' | b'\r') => {
+                i += 1;
+                continue;
+            }
+            Level::Str { .. } if !matches!(b, b'"' | b'\\' | b'$' | b'\'') => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
         match top {
             Level::Str { indented } => {
                 if !indented && b == b'\\' {
@@ -400,11 +715,11 @@ fn guard_shape(text: &str) -> Result<(), SyntaxError> {
                 }
                 // Only a byte that can start a name or path starts a run: measuring the run
                 // from every `-` of `---...` would make this pass quadratic.
-                let starts_word = b.is_ascii_alphanumeric() || b"._/~<".contains(&b);
+                let starts_word = WORD_START[usize::from(b)];
                 let run = if starts_word {
                     bytes[i..]
                         .iter()
-                        .take_while(|c| c.is_ascii_alphanumeric() || b"._-+/~'<>".contains(c))
+                        .take_while(|&&c| WORD_BYTE[usize::from(c)])
                         .count()
                 } else {
                     0
@@ -565,6 +880,47 @@ mod tests {
         assert!(chunked(&bad).is_err());
         let fixed = bad.replace("(y: y) z: z", "(y: y) (z: z)");
         assert_eq!(chunked(&fixed), Ok(()));
+    }
+
+    #[test]
+    fn the_lexical_strict_check_agrees_with_the_whole_one() {
+        let good = large(300, "(final: prev: { }) # fine");
+        assert_eq!(check_strict_lexical(&good), Ok(()));
+        // The pieces are really found: the overlays list and the inputs set are split.
+        let containers = large_containers(&good);
+        assert!(containers.iter().any(|c| c.list && c.members.len() == 600));
+        assert!(containers.iter().any(|c| !c.list && c.members.len() == 600));
+        for at in [0, 1, 299, 598, 599] {
+            let bad = large(at, "final: prev: { }");
+            let whole = strict_check(&bad).expect_err("the strict parser refuses it");
+            assert_eq!(check_strict_lexical(&bad), Err(whole), "element {at}");
+        }
+        // Members holding `let`, `with` and `assert` (whose `;` do not end the member),
+        // strings with braces and `;`, `or` defaults and selections in lists.
+        let tricky = large(
+            5,
+            "(final: prev: { a = let b = 1; in with prev; assert true; b; s = \"{ ; ]\"; t = ''\n  ; }\n''; })",
+        )
+        .replace(
+            "(final: prev: { p7 = prev.p7; })",
+            "prev.x.y or prev.z ./p ../q \"s\" 1 2.5 [ ] { } rec { a = 1; }",
+        );
+        assert_eq!(strict_check(&tricky), Ok(()));
+        assert_eq!(check_strict_lexical(&tricky), Ok(()));
+        // Every member found is one whole member: each parses on its own (so the check
+        // used the pieces, not its whole-text fallback).
+        for c in large_containers(&tricky) {
+            for &(a, b) in &c.members {
+                let piece = if c.list {
+                    format!("[ {} ]", &tricky[a..b])
+                } else {
+                    format!("{{ {} }}", &tricky[a..b])
+                };
+                assert_eq!(strict_check(&piece), Ok(()), "{piece}");
+            }
+        }
+        let broken = tricky.replace("assert true;", "assert true");
+        assert_eq!(check_strict_lexical(&broken), strict_check(&broken));
     }
 
     use super::*;
