@@ -1,4 +1,5 @@
-//! The README's examples, run as written (everything but `$EDITOR`, `nix build` and
+//! The README's examples, run as written (`nix build` with `--dry-run` against the offline
+//! stand-ins; everything but `$EDITOR` and
 //! `cargo install`, which need a person, the network and a toolchain install).
 
 use std::path::Path;
@@ -82,6 +83,49 @@ fn the_walkthrough_runs_as_written() {
     assert!(err.contains("flake.nix is up to date"), "{err}");
     let (code, _, err) = nixgen(&vm, &home, &["check", "--help"]);
     assert_eq!(code, 0, "{err}");
+
+    // `git init && git add ...` and the README's `nix build` line, as written on Debian's Nix
+    // (flakes off by default), offline: the stand-ins take the network's place and
+    // `--dry-run` stops before building (the stand-in packages fetch nothing).
+    let text = readme();
+    let build = text
+        .lines()
+        .find(|l| l.starts_with("nix ") && l.contains(" build .#toplevel"))
+        .expect("the walkthrough builds .#toplevel");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&vm)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "host.yaml", "flake.nix"]);
+    let words: Vec<String> = build
+        .replace("'nix-command flakes'", "nix-command\u{0}flakes")
+        .split_whitespace()
+        .map(|w| w.replace('\u{0}', " "))
+        .collect();
+    let mut cmd = std::process::Command::new(crate::support::nix::nix_executable("nix"));
+    cmd.args(&words[1..])
+        .args(["--dry-run", "--offline", "--no-write-lock-file"])
+        .current_dir(&vm)
+        .env("HOME", &home);
+    for (input, url) in crate::support::nix::fixture_overrides() {
+        cmd.args(["--override-input", &input, &url]);
+    }
+    let out = cmd.output().expect("nix runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{build}: {stderr}");
+    assert!(
+        stderr.contains("-nixos-system-") && stderr.contains("derivations will be built"),
+        "the build is the configuration's toplevel: {stderr}"
+    );
 
     // The overlay commands, in the configuration's directory.
     for command in commands.iter().filter(|c| c.starts_with("overlay ")) {
