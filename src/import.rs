@@ -24,7 +24,8 @@ use crate::edit::flake::{
 use crate::keys::Owned;
 use crate::model::Host;
 use crate::nix::resolve::{
-    binding_keys, data_value, lookup, priority_wrapper, static_string, unwrap, Lookup,
+    binding_keys, data_value, insert_json_path, lookup, priority_wrapper, static_string, unwrap,
+    Lookup,
 };
 
 /// A configuration read back into a host description.
@@ -506,7 +507,7 @@ impl Reader<'_> {
                 (["nixos-flake", "monitoring", rest @ ..], Some(v))
                     if self.has_profile("monitoring") && !rest.is_empty() =>
                 {
-                    insert_path(&mut monitoring, rest, v.clone());
+                    insert_json_path(&mut monitoring, rest, v.clone());
                 }
                 (["nixos-flake", kind @ ("shares" | "storage"), mp, field], Some(v)) => {
                     let entry = self
@@ -514,7 +515,7 @@ impl Reader<'_> {
                         .entry(*kind)
                         .or_insert_with(|| Value::Object(Map::new()));
                     if let Value::Object(map) = entry {
-                        insert_path(map, &[mp, field], v.clone());
+                        insert_json_path(map, &[mp, field], v.clone());
                     }
                 }
                 (
@@ -544,7 +545,7 @@ impl Reader<'_> {
                                     .entry(key)
                                     .or_insert_with(|| Value::Object(Map::new()));
                                 if let Value::Object(map) = entry {
-                                    insert_path(map, &rest, v.clone());
+                                    insert_json_path(map, &rest, v.clone());
                                 }
                             }
                             Some((key, _)) => {
@@ -880,24 +881,6 @@ fn settings_key<'p>(path: &[&'p str]) -> Option<(String, Vec<&'p str>)> {
         return None;
     }
     Some((path[..split].join("."), path[split..].to_vec()))
-}
-
-/// `map.a.b... = value`, creating maps on the way.
-fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value) {
-    match path {
-        [] => {}
-        [last] => {
-            map.insert((*last).to_owned(), value);
-        }
-        [first, rest @ ..] => {
-            let entry = map
-                .entry((*first).to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(inner) = entry {
-                insert_path(inner, rest, value);
-            }
-        }
-    }
 }
 
 /// `github:` / `git:` of an overlay from a fetcher call with literal fields.

@@ -432,15 +432,12 @@ fn large_containers(text: &str) -> Vec<LargeContainer> {
         open_lets: 0,
         ends_item: false,
     };
-    let starts_item = |k: K| {
+    // Tokens that can start a list element, and those that can end one (a closing bracket
+    // ends one too; only an opening one starts one).
+    let simple = |k: K| {
         matches!(
             k,
-            K::TOKEN_L_PAREN
-                | K::TOKEN_L_BRACE
-                | K::TOKEN_L_BRACK
-                | K::TOKEN_REC
-                | K::TOKEN_STRING_START
-                | K::TOKEN_IDENT
+            K::TOKEN_IDENT
                 | K::TOKEN_INTEGER
                 | K::TOKEN_FLOAT
                 | K::TOKEN_PATH_ABS
@@ -450,22 +447,23 @@ fn large_containers(text: &str) -> Vec<LargeContainer> {
                 | K::TOKEN_URI
         )
     };
+    let starts_item = |k: K| {
+        simple(k)
+            || matches!(
+                k,
+                K::TOKEN_L_PAREN
+                    | K::TOKEN_L_BRACE
+                    | K::TOKEN_L_BRACK
+                    | K::TOKEN_REC
+                    | K::TOKEN_STRING_START
+            )
+    };
     let ends_item = |k: K| {
-        matches!(
-            k,
-            K::TOKEN_R_PAREN
-                | K::TOKEN_R_BRACE
-                | K::TOKEN_R_BRACK
-                | K::TOKEN_STRING_END
-                | K::TOKEN_IDENT
-                | K::TOKEN_INTEGER
-                | K::TOKEN_FLOAT
-                | K::TOKEN_PATH_ABS
-                | K::TOKEN_PATH_REL
-                | K::TOKEN_PATH_HOME
-                | K::TOKEN_PATH_SEARCH
-                | K::TOKEN_URI
-        )
+        simple(k)
+            || matches!(
+                k,
+                K::TOKEN_R_PAREN | K::TOKEN_R_BRACE | K::TOKEN_R_BRACK | K::TOKEN_STRING_END
+            )
     };
     let mut stack: Vec<Frame> = vec![frame(Kind::Other, 0, 0)];
     let mut out = Vec::new();
