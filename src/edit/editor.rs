@@ -11,6 +11,8 @@
 //! the end of the file; [`Editor::finish`] re-parses the result with the strict parser (which
 //! accepts only what Nix accepts) and refuses output that does not parse.
 
+use std::collections::HashMap;
+
 use rnix::ast;
 use rnix::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
@@ -40,6 +42,26 @@ pub struct Editor<'a> {
     /// Inline lists and sets being expanded onto several lines; several insertions into one
     /// container share one expansion, written out by [`Editor::finish`].
     expansions: Vec<Expansion>,
+    /// Insertions into inline containers, decided when the edits are applied: the
+    /// container is the unit, and its line's final width decides whether it stays inline.
+    pending: Vec<InlineInsert>,
+}
+
+/// An insertion into an inline list or set whose layout is decided at the end (see
+/// [`Editor::resolve_inline`]).
+struct InlineInsert {
+    container: SyntaxNode,
+    /// The member it goes after (`None`: first).
+    anchor: Option<TextRange>,
+    /// Where its inline text goes.
+    offset: usize,
+    /// The member on one line.
+    single: String,
+    /// The member rendered at the container's inner indentation, for an expansion.
+    expanded: String,
+    /// The container's delimiters, for an expansion.
+    open: String,
+    close: String,
 }
 
 /// An inline container rewritten one member a line.
@@ -94,6 +116,7 @@ impl<'a> Editor<'a> {
             edits: Vec::new(),
             unit: std::cell::OnceCell::new(),
             expansions: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -138,6 +161,7 @@ impl<'a> Editor<'a> {
     /// anything.
     pub fn change_count(&self) -> usize {
         self.edits.len()
+            + self.pending.len()
             + self
                 .expansions
                 .iter()
@@ -147,7 +171,7 @@ impl<'a> Editor<'a> {
 
     /// True when no edit has been recorded.
     pub fn is_empty(&self) -> bool {
-        self.edits.is_empty() && self.expansions.is_empty()
+        self.edits.is_empty() && self.expansions.is_empty() && self.pending.is_empty()
     }
 
     /// Expands `container` (an inline list or set) one member a line, with `new` after
@@ -186,6 +210,15 @@ impl<'a> Editor<'a> {
             indent,
             inner_indent,
         };
+        // Insertions already waiting for this container join the expansion first.
+        let (mine, rest): (Vec<InlineInsert>, Vec<InlineInsert>) =
+            std::mem::take(&mut self.pending)
+                .into_iter()
+                .partition(|p| p.container.text_range() == range);
+        self.pending = rest;
+        for p in mine {
+            e.insert(p.anchor, p.expanded);
+        }
         e.insert(anchor, new);
         self.expansions.push(e);
     }
@@ -380,22 +413,149 @@ impl<'a> Editor<'a> {
             .to_owned();
         let inner_indent = self.deeper(&indent);
         let single = self.render_binding(keys, expr, "");
-        let line_len = self.line_length_at(set.syntax().text_range().start().into());
-        if !single.contains('\n') && (line_len + single.len() < WIDTH || line_len > WIDTH) {
-            let offset = match &anchor {
-                Some(a) => usize::from(a.text_range().end()),
-                None => open,
-            };
-            self.insert(offset, format!(" {single}"));
-            return;
-        }
         let new = self.render_binding(keys, expr, &inner_indent);
         let rec = if set.rec_token().is_some() {
             "rec {"
         } else {
             "{"
         };
-        self.expand(set.syntax(), anchor.as_ref(), new, rec.to_owned(), "}");
+        let already = self
+            .expansions
+            .iter()
+            .any(|e| e.range == set.syntax().text_range());
+        if single.contains('\n') || already {
+            self.expand(set.syntax(), anchor.as_ref(), new, rec.to_owned(), "}");
+            return;
+        }
+        let offset = match &anchor {
+            Some(a) => usize::from(a.text_range().end()),
+            None => open,
+        };
+        self.pending.push(InlineInsert {
+            container: set.syntax().clone(),
+            anchor: anchor.map(|a| a.text_range()),
+            offset,
+            single,
+            expanded: new,
+            open: rec.to_owned(),
+            close: "}".to_owned(),
+        });
+    }
+
+    /// Decides the inline insertions: a container stays inline when its line, with every
+    /// insertion on it, fits the width (or the author's line was already past it, a one-line
+    /// style, and grows by little); otherwise each container that gets members on that line
+    /// is laid out one member a line, with all of its new members.
+    fn resolve_inline(&mut self) {
+        /// How much an author's already-long line may grow and stay one line (at least; half
+        /// its length when that is more).
+        const ONE_LINE_SLACK: usize = 40;
+        let pending = std::mem::take(&mut self.pending);
+        let line_of = |offset: usize| self.source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let mut growth: HashMap<usize, usize> = HashMap::new();
+        for p in &pending {
+            *growth
+                .entry(line_of(p.container.text_range().start().into()))
+                .or_default() += p.single.len() + 1;
+        }
+        let mut expand: Vec<TextRange> = Vec::new();
+        for p in &pending {
+            let start: usize = p.container.text_range().start().into();
+            let line_len = self.line_length_at(start);
+            let grown = growth[&line_of(start)];
+            let slack = ONE_LINE_SLACK.max(line_len / 2);
+            let fits = line_len + grown < WIDTH || (line_len > WIDTH && grown <= slack);
+            if !fits && !expand.contains(&p.container.text_range()) {
+                expand.push(p.container.text_range());
+            }
+        }
+        let mut empty_lists: Vec<(SyntaxNode, Vec<String>)> = Vec::new();
+        for p in pending {
+            let range = p.container.text_range();
+            if expand.contains(&range) {
+                // The first one creates the expansion; the others join it.
+                let anchor = p.anchor.and_then(|a| {
+                    p.container
+                        .children_with_tokens()
+                        .find(|c| c.text_range() == a)
+                        .and_then(|c| c.into_node())
+                });
+                self.expand(&p.container, anchor.as_ref(), p.expanded, p.open, &p.close);
+                continue;
+            }
+            let is_empty_list = p.container.kind() == SyntaxKind::NODE_LIST
+                && ast::List::cast(p.container.clone()).is_some_and(|l| l.items().next().is_none());
+            if is_empty_list {
+                // `[ ]` or `[]` becomes `[ a b ]`: one replacement with all the new items.
+                match empty_lists.iter_mut().find(|(n, _)| *n == p.container) {
+                    Some((_, items)) => items.push(p.single),
+                    None => empty_lists.push((p.container.clone(), vec![p.single])),
+                }
+                continue;
+            }
+            self.insert(p.offset, format!(" {}", p.single));
+        }
+        for (list, items) in empty_lists {
+            self.replace(list.text_range(), format!("[ {} ]", items.join(" ")));
+        }
+    }
+
+    /// Writes the expansions out, inner ones into outer ones: an expansion inside a member of
+    /// another expansion, and any edit inside such a member, change that member's text (the
+    /// outer one copies its members from the source), and an inner container takes the
+    /// indentation its member gets.
+    fn resolve_expansions(&mut self) {
+        let mut expansions = std::mem::take(&mut self.expansions);
+        // Outermost first, for the indentation.
+        expansions.sort_by_key(|e| (e.range.start(), std::cmp::Reverse(e.range.end())));
+        for i in 0..expansions.len() {
+            let (before, rest) = expansions.split_at_mut(i);
+            let e = &mut rest[0];
+            if let Some(outer) = before.iter().rev().find(|o| {
+                o.parts
+                    .iter()
+                    .any(|(r, _)| r.is_some_and(|r| r.contains_range(e.range)))
+            }) {
+                e.indent = outer.inner_indent.clone();
+                e.inner_indent = format!("{}{}", outer.inner_indent, self.unit());
+            }
+        }
+        // Innermost first: each is spliced into its outer member, or becomes an edit.
+        while let Some(i) = (0..expansions.len()).max_by_key(|&i| {
+            (
+                std::cmp::Reverse(expansions[i].range.len()),
+                expansions[i].range.start(),
+            )
+        }) {
+            let mut e = expansions.remove(i);
+            // Edits inside its members are applied to them.
+            for (range, text) in e.parts.iter_mut() {
+                let Some(r) = *range else {
+                    continue;
+                };
+                let (inside, outside): (Vec<_>, Vec<_>) = std::mem::take(&mut self.edits)
+                    .into_iter()
+                    .partition(|(a, b, _)| {
+                        *a >= usize::from(r.start()) && *b <= usize::from(r.end()) && a < b
+                            || (*a == *b
+                                && *a > usize::from(r.start())
+                                && *a < usize::from(r.end()))
+                    });
+                self.edits = outside;
+                if inside.is_empty() {
+                    continue;
+                }
+                let base = usize::from(r.start());
+                let mut sorted = inside;
+                sorted.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)));
+                for (a, b, t) in sorted {
+                    text.replace_range(a - base..b - base, &t);
+                }
+            }
+            let rendered = e.text();
+            self.edits
+                .push((e.range.start().into(), e.range.end().into(), rendered));
+        }
     }
 
     fn line_length_at(&self, offset: usize) -> usize {
@@ -438,28 +598,30 @@ impl<'a> Editor<'a> {
             .line_indent(list.syntax().text_range().start().into())
             .to_owned();
         let single = self.render_item(expr, "");
-        let line_len = self.line_length_at(list.syntax().text_range().start().into());
-        // Inline lists stay inline when the element fits, when the author's line is already
-        // past the width (a one-line style), or when the list is empty (`[ ]` is kept as the
-        // author wrote it so that removing the element gives it back).
-        let stays_inline = line_len + single.len() < WIDTH || line_len > WIDTH || items.is_empty();
-        if !single.contains('\n') && stays_inline {
-            let offset = match &anchor {
-                Some(a) => usize::from(a.text_range().end()),
-                None => open,
-            };
-            if items.is_empty() {
-                // `[ ]` or `[]` becomes `[ item ]`.
-                self.replace(list.syntax().text_range(), format!("[ {single} ]"));
-            } else {
-                self.insert(offset, format!(" {single}"));
-            }
-            return;
-        }
-        // Expand the list, RFC 166 style: one element per line.
         let inner_indent = self.deeper(&indent);
         let new = self.render_item(expr, &inner_indent);
-        self.expand(list.syntax(), anchor.as_ref(), new, "[".to_owned(), "]");
+        let already = self
+            .expansions
+            .iter()
+            .any(|e| e.range == list.syntax().text_range());
+        if single.contains('\n') || already {
+            // Expand the list, RFC 166 style: one element per line.
+            self.expand(list.syntax(), anchor.as_ref(), new, "[".to_owned(), "]");
+            return;
+        }
+        let offset = match &anchor {
+            Some(a) => usize::from(a.text_range().end()),
+            None => open,
+        };
+        self.pending.push(InlineInsert {
+            container: list.syntax().clone(),
+            anchor: anchor.map(|a| a.text_range()),
+            offset,
+            single,
+            expanded: new,
+            open: "[".to_owned(),
+            close: "]".to_owned(),
+        });
     }
 
     /// Removes a binding or list element with its same-line trailing comment, and the line
@@ -703,10 +865,8 @@ impl<'a> Editor<'a> {
     /// The output text, and the edits that made it (start, end, replacement; in the
     /// source's offsets).
     fn apply(mut self) -> Result<(String, Vec<ByteEdit>), SyntaxError> {
-        for e in std::mem::take(&mut self.expansions) {
-            let text = e.text();
-            self.replace(e.range, text);
-        }
+        self.resolve_inline();
+        self.resolve_expansions();
         // Applied from the end of the file; insertions at one offset land in the order they
         // were recorded (the one recorded first is applied last, so it ends up first).
         // A file written with CRLF line ends gets them in the new lines too.

@@ -1093,3 +1093,76 @@ fn a_configuration_with_its_own_pkgs_is_refused_an_overlay_that_would_do_nothing
     assert!(err.contains("flake.nix:8:"), "located: {err}");
     assert_eq!(w.read("flake.nix"), flake, "nothing written");
 }
+
+/// Any number of changes meet in one inline container, and in a container inside it on the
+/// same line: the container is the unit, the final line decides its layout, and an inner
+/// container laid out inside an outer one takes the outer's indentation.
+#[test]
+fn many_insertions_into_nested_inline_containers_lay_out_as_one() {
+    let w = Work::new();
+    w.write(
+        "flake.nix",
+        r#"{
+  inputs.nixos-flake.url = "github:linux-kdevops/nixos-flake";
+  inputs.nixpkgs.follows = "nixos-flake/nixpkgs";
+  outputs = { self, nixpkgs, nixos-flake, ... }: {
+    # the one-line configuration
+    nixosConfigurations.vm = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ nixos-flake.nixosModules.backends.imageless { networking.hostName = "vm"; } ]; };
+  };
+}
+"#,
+    );
+    w.write(
+        "host.yaml",
+        "name: vm\nbackend: imageless\nhostName: vm\nprofiles: [devel, build-tools, monitoring]\ntestSuites: [fstests, blktests]\nuser: {}\n",
+    );
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert_parses("nested inline containers", &flake);
+    for line in flake.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "no line past the width: {line:?}\n{flake}"
+        );
+    }
+    assert!(flake.contains("# the one-line configuration"), "{flake}");
+    assert!(
+        flake.contains(
+            "      nixos-flake.nixosModules.testSuites.blktests\n      nixos-flake.nixosModules.user\n      {\n        networking.hostName = \"vm\";\n        nixos-flake.monitoring.enable = true;\n      }\n"
+        ),
+        "the list one element a line, the module inside it indented one level deeper: {flake}"
+    );
+    w.assert_up_to_date(&[]);
+
+    // A few short insertions that fit stay on the author's line.
+    let w = Work::new();
+    w.write(
+        "flake.nix",
+        "{\n  inputs.nixos-flake.url = \"github:linux-kdevops/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }: {\n    nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [ nixos-flake.nixosModules.backends.imageless ];\n    };\n  };\n}\n",
+    );
+    w.write("host.yaml", "name: vm\nbackend: imageless\nuser: {}\n");
+    w.generate(&[]);
+    let flake = w.read("flake.nix");
+    assert!(
+        flake.contains(
+            "      modules = [ nixos-flake.nixosModules.backends.imageless nixos-flake.nixosModules.user ];"
+        ),
+        "{flake}"
+    );
+    // Two that do not fit together lay the list out, although each would fit alone.
+    let w2 = Work::new();
+    w2.write(
+        "flake.nix",
+        &flake.replace(" nixos-flake.nixosModules.user ];", " ];"),
+    );
+    w2.write(
+        "host.yaml",
+        "name: vm\nbackend: imageless\nprofiles: [devel]\nuser: {}\n",
+    );
+    w2.generate(&[]);
+    let flake = w2.read("flake.nix");
+    assert!(
+        flake.contains("      modules = [\n        nixos-flake.nixosModules.backends.imageless\n        nixos-flake.nixosModules.profiles.devel\n        nixos-flake.nixosModules.user\n      ];"),
+        "{flake}"
+    );
+}
