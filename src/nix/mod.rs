@@ -284,7 +284,7 @@ fn strict_check(text: &str) -> Result<(), SyntaxError> {
 }
 
 /// Starts [`check_strict_lexical`] of `text` on a thread of its own when `text` is large
-/// (at least [`PARALLEL_CHECK_BYTES`]), so that the strict check of an input runs while
+/// (at least 64 KiB), so that the strict check of an input runs while
 /// rnix parses it and the edit is planned: the two parses are the bulk of an edit of a
 /// large file, and they need not wait for each other. `None` for a small text (a thread
 /// costs more than it saves) or when no thread can be started.
