@@ -70,6 +70,9 @@ pub struct Config {
     /// The helper function the configuration is built by (`mkHost`), when it is: its
     /// `modules` list arguments are edited at the call.
     pub helper: Option<String>,
+    /// The arguments of the `nixosSystem` call inside a helper (shared by its calls): read,
+    /// never edited.
+    pub system_args: Option<ast::AttrSet>,
 }
 
 impl Config {
@@ -483,10 +486,9 @@ impl Flake {
         }
     }
 
-    /// Every configuration, in file order. A module file is one configuration named after
-    /// the file.
-    pub fn configurations(&self) -> Result<Vec<Config>> {
-        if !self.is_flake() {
+    /// A module file as a configuration of its own, named after the file.
+    fn module_file_config(&self) -> Config {
+        {
             let mut config = Config {
                 name: self
                     .path
@@ -501,17 +503,45 @@ impl Flake {
                 opaque_imports: Vec::new(),
                 opaque_modules: Vec::new(),
                 helper: None,
+                system_args: None,
             };
             config.attach_module_file(self);
-            return Ok(vec![config]);
+            config
         }
+    }
+
+    /// Each `nixosConfigurations.<name>` binding: the name, the binding and its value, in
+    /// file order (from every set the outputs are made of; `nixosConfigurations` written
+    /// several times, which Nix merges, included).
+    fn configuration_bindings(&self) -> Result<Vec<(String, ast::AttrpathValue, ast::Expr)>> {
         let outputs = self.outputs()?;
         let mut bindings: Vec<(String, ast::AttrpathValue, ast::Expr)> = Vec::new();
         for (body, prefix) in self.output_sets(&outputs)? {
             let mut path = prefix.clone();
             path.push("nixosConfigurations");
-            match lookup(&body, &path) {
-                Lookup::Found { value, .. } => match unwrap(value.clone(), false) {
+            let found = lookup(&body, &path);
+            // `nixosConfigurations = { ... };` written again further down: Nix merges them.
+            let again: Vec<ast::Expr> = match &found {
+                Lookup::Found { binding, .. } => body
+                    .attrpath_values()
+                    .filter(|b| b.syntax() != binding.syntax())
+                    .filter(|b| binding_keys(b).is_some_and(|k| k == path))
+                    .filter_map(|b| b.value())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let sets = std::iter::once(found).chain(again.into_iter().map(|value| {
+                Lookup::Found {
+                    binding: ast::AttrpathValue::cast(
+                        value.syntax().parent().expect("a value has a binding"),
+                    )
+                    .expect("the parent of a binding's value is the binding"),
+                    value,
+                }
+            }));
+            for found in sets {
+                match found {
+                Lookup::Found { value, .. } => match without_with(unwrap(value.clone(), false)) {
                     ast::Expr::AttrSet(set) => {
                         if let Some(i) = set.inherits().next() {
                             return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
@@ -525,13 +555,16 @@ impl Flake {
                             }
                         }
                     }
-                    other => {
-                        return fail(self.opaque(
-                            other.syntax(),
-                            "`nixosConfigurations` is not written as an attribute set here",
-                            "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file",
-                        ))
-                    }
+                    other => match self.mapped_hosts(&other) {
+                        Some(hosts) => bindings.extend(hosts),
+                        None => {
+                            return fail(self.opaque(
+                                other.syntax(),
+                                "`nixosConfigurations` is not written as an attribute set here",
+                                "write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in this file (or `mapAttrs f hosts` with `hosts` a set written in it)",
+                            ))
+                        }
+                    },
                 },
                 Lookup::Scattered(list) => {
                     for b in list {
@@ -554,12 +587,22 @@ impl Flake {
                     }
                 }
             }
+            }
         }
         if bindings.is_empty() {
             return fail(Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
                 .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"));
         }
-        bindings
+        Ok(bindings)
+    }
+
+    /// Every configuration, in file order. A module file is one configuration named after
+    /// the file.
+    pub fn configurations(&self) -> Result<Vec<Config>> {
+        if !self.is_flake() {
+            return Ok(vec![self.module_file_config()]);
+        }
+        self.configuration_bindings()?
             .into_iter()
             .map(|(name, binding, value)| self.config(name, binding, value))
             .collect()
@@ -605,7 +648,28 @@ impl Flake {
         binding: ast::AttrpathValue,
         value: ast::Expr,
     ) -> Result<Config> {
-        let call = unwrap(value.clone(), false);
+        let call = without_with(unwrap(value.clone(), false));
+        // A host of `mapAttrs mkHost hosts`: its value goes to `mkHost` as the second argument.
+        if let Some((function, helper)) = self.mapper_of(&call, &binding) {
+            let host = binding.value();
+            return match self.helper_config_of(
+                &name,
+                &binding,
+                binding.syntax(),
+                &helper,
+                function,
+                &[None, host],
+            )? {
+                Some(config) => Ok(config),
+                None => fail(self.opaque(
+                    binding.syntax(),
+                    &format!(
+                        "configuration `{name}` is built by `{helper}`, which nixgen cannot read"
+                    ),
+                    "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
+                )),
+            };
+        }
         if let Some(config) = self.helper_config(&name, &binding, &call)? {
             return Ok(config);
         }
@@ -616,7 +680,15 @@ impl Flake {
                 "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
             ));
         };
-        let args = apply.argument().map(|a| unwrap(a, false));
+        // `nixosSystem (common // { modules = [ ... ]; })`: the set written last is this
+        // configuration's.
+        let args = apply.argument().map(|a| match unwrap(a, false) {
+            ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Update) => op
+                .rhs()
+                .map(|r| unwrap(r, false))
+                .unwrap_or(ast::Expr::BinOp(op)),
+            other => other,
+        });
         let Some(ast::Expr::AttrSet(args)) = args else {
             return fail(self.opaque(
                 apply.syntax(),
@@ -634,6 +706,7 @@ impl Flake {
             opaque_imports: Vec::new(),
             opaque_modules: Vec::new(),
             helper: None,
+            system_args: None,
         };
         let modules = match lookup(&args, &["modules"]) {
             // `inherit modules;` with `modules = [ ... ];` in an enclosing `let`.
@@ -690,6 +763,96 @@ impl Flake {
         Ok(config)
     }
 
+    /// For a host of `mapAttrs f hosts` (`call` is that application, `binding` the host's
+    /// binding inside `hosts`): the function `f` (a lambda, or one bound by a `let`) and its
+    /// name for messages.
+    fn mapper_of(
+        &self,
+        call: &ast::Expr,
+        binding: &ast::AttrpathValue,
+    ) -> Option<(ast::Expr, String)> {
+        let ast::Expr::Apply(outer) = unwrap_parens(call.clone()) else {
+            return None;
+        };
+        // The host's binding lies in the mapped set, not in the call.
+        if outer
+            .syntax()
+            .text_range()
+            .contains_range(binding.syntax().text_range())
+            && !outer.argument().is_some_and(|a| {
+                a.syntax()
+                    .text_range()
+                    .contains_range(binding.syntax().text_range())
+            })
+        {
+            return None;
+        }
+        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
+            return None;
+        };
+        let function_name = inner.lambda()?.syntax().text().to_string();
+        if function_name.rsplit('.').next() != Some("mapAttrs") {
+            return None;
+        }
+        match unwrap_parens(inner.argument()?) {
+            ast::Expr::Ident(i) => {
+                let helper = i.syntax().text().to_string();
+                let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
+                Some((function, helper))
+            }
+            lambda @ ast::Expr::Lambda(_) => {
+                Some((lambda, "the function given to mapAttrs".to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    /// `nixosConfigurations = mapAttrs mkHost hosts;` with `hosts` a set written in this file
+    /// (directly or bound by a `let`): one configuration per host, each the value of `mkHost
+    /// <name> <host>` (see [`Flake::helper_config`]), its binding the host's binding in
+    /// `hosts`. `None` for any other shape.
+    fn mapped_hosts(
+        &self,
+        expr: &ast::Expr,
+    ) -> Option<Vec<(String, ast::AttrpathValue, ast::Expr)>> {
+        let ast::Expr::Apply(outer) = unwrap_parens(expr.clone()) else {
+            return None;
+        };
+        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
+            return None;
+        };
+        let function = inner.lambda()?.syntax().text().to_string();
+        if function.rsplit('.').next() != Some("mapAttrs") {
+            return None;
+        }
+        let hosts = match unwrap(outer.argument()?, false) {
+            ast::Expr::AttrSet(set) => set,
+            ast::Expr::Ident(i) => {
+                match unwrap(
+                    resolve::let_bound(i.syntax(), &i.syntax().text().to_string())?.value()?,
+                    false,
+                ) {
+                    ast::Expr::AttrSet(set) => set,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        if hosts.inherits().next().is_some() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for b in hosts.attrpath_values() {
+            let keys = binding_keys(&b)?;
+            let [name] = keys.as_slice() else {
+                return None;
+            };
+            // The value stands for `mkHost "<name>" <value>`: read by `config`.
+            out.push((name.clone(), b.clone(), outer.clone().into()));
+        }
+        Some(out)
+    }
+
     /// A configuration built by a helper defined in the same file (`mkHost = name: extra:
     /// nixpkgs.lib.nixosSystem { modules = common ++ extra; };`, called `mkHost "a" [ ... ]`
     /// or `mkHost { name = "b"; modules = [ ... ]; }`): the lists the call passes into
@@ -722,6 +885,22 @@ impl Flake {
         else {
             return Ok(None);
         };
+        let args: Vec<Option<ast::Expr>> = args.into_iter().map(Some).collect();
+        self.helper_config_of(name, binding, call.syntax(), &helper, function, &args)
+    }
+
+    /// The configuration a helper `function` builds when called with `args` (`None` for an
+    /// argument that is not written in the file, such as the name `mapAttrs` passes);
+    /// `call` is where a refusal points. See [`Flake::helper_config`].
+    fn helper_config_of(
+        &self,
+        name: &str,
+        binding: &ast::AttrpathValue,
+        call: &SyntaxNode,
+        helper: &str,
+        function: ast::Expr,
+        args: &[Option<ast::Expr>],
+    ) -> Result<Option<Config>> {
         let mut params = Vec::new();
         let mut body = unwrap_parens(function);
         while let ast::Expr::Lambda(l) = body {
@@ -736,7 +915,7 @@ impl Flake {
         }
         let refuse = |what: &str| {
             fail(self.opaque(
-                call.syntax(),
+                call,
                 &format!("configuration `{name}` is built by `{helper}`, and {what}"),
                 &format!("pass the modules to `{helper}` as a list written in the call (`{helper} ... [ ... ]`), or give the configuration its own `nixpkgs.lib.nixosSystem {{ ... }}`"),
             ))
@@ -758,6 +937,7 @@ impl Flake {
             opaque_imports: Vec::new(),
             opaque_modules: Vec::new(),
             helper: None,
+            system_args: None,
         };
         let mut own = Vec::new();
         let mut opaque = Vec::new();
@@ -770,7 +950,7 @@ impl Flake {
         // What the call passes for each parameter that flows into `modules`.
         let passed = |param: &str, field: Option<&str>| -> Option<ast::Expr> {
             params.iter().enumerate().find_map(|(i, p)| {
-                let arg = args.get(i)?;
+                let arg = args.get(i)?.as_ref()?;
                 match (p, field) {
                     (Some(ast::Param::IdentParam(ip)), None) if ip.syntax().text() == param => {
                         Some(arg.clone())
@@ -839,7 +1019,8 @@ impl Flake {
         if config.module_lists.is_empty() {
             return refuse("this call passes no list of modules to it");
         }
-        config.helper = Some(helper.clone());
+        config.helper = Some(helper.to_owned());
+        config.system_args = Some(system_args.clone());
         for item in config.shared_modules.clone() {
             config.add_item(&item, true);
         }
@@ -853,19 +1034,29 @@ impl Flake {
     /// The configuration called `wanted`, or the only one; with several and no name, an error
     /// that lists them.
     pub fn select(&self, wanted: Option<&str>) -> Result<Config> {
-        let configs = self.configurations()?;
-        let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+        if !self.is_flake() {
+            return Ok(self.module_file_config());
+        }
+        // Only the configuration asked for is read: another one nixgen cannot see through
+        // does not stand in its way.
+        let bindings = self.configuration_bindings()?;
+        let names: Vec<String> = bindings.iter().map(|(n, _, _)| n.clone()).collect();
         match wanted {
-            Some(w) => configs.into_iter().find(|c| c.name == w).ok_or_else(|| {
-                Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
-                    .with_help(format!("configurations here: {}", names.join(", ")))
-                    .into()
-            }),
-            None if configs.len() == 1 => Ok(configs.into_iter().next().expect("one")),
+            Some(w) => match bindings.into_iter().find(|(n, _, _)| n == w) {
+                Some((name, binding, value)) => self.config(name, binding, value),
+                None => fail(
+                    Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
+                        .with_help(format!("configurations here: {}", names.join(", "))),
+                ),
+            },
+            None if bindings.len() == 1 => {
+                let (name, binding, value) = bindings.into_iter().next().expect("one");
+                self.config(name, binding, value)
+            }
             None => fail(
                 Diagnostic::in_file(
                     &self.path,
-                    format!("the flake has {} configurations", configs.len()),
+                    format!("the flake has {} configurations", bindings.len()),
                 )
                 .with_help(format!("pick one with --config: {}", names.join(", "))),
             ),
@@ -1146,7 +1337,7 @@ impl Flake {
     /// (`pkgs = import nixpkgs { ... };` or `specialArgs.pkgs`): NixOS then ignores
     /// `nixpkgs.overlays`, and an edit there would have no effect.
     pub fn refuse_own_pkgs(&self, config: &Config) -> Result<()> {
-        let Some(args) = &config.args else {
+        let Some(args) = config.args.as_ref().or(config.system_args.as_ref()) else {
             return Ok(());
         };
         for path in [&["pkgs"][..], &["specialArgs", "pkgs"]] {
@@ -1413,6 +1604,22 @@ fn let_bound_list(ident: &ast::Ident) -> Option<ast::List> {
     None
 }
 
+/// `expr` without the `with x;` around it (the names it brings stay resolvable: an editor
+/// only inserts names bound outside it).
+fn without_with(expr: ast::Expr) -> ast::Expr {
+    let mut e = expr;
+    for _ in 0..16 {
+        match e {
+            ast::Expr::With(ref w) => match w.body() {
+                Some(body) => e = unwrap(body, false),
+                None => return e,
+            },
+            _ => return e,
+        }
+    }
+    e
+}
+
 /// See [`Flake::output_sets`].
 fn collect_output_sets(
     expr: ast::Expr,
@@ -1436,6 +1643,22 @@ fn collect_output_sets(
             }
         }
         ast::Expr::Apply(outer) => {
+            // One argument: `recursiveMerge [ a b ]` (a list of sets merged).
+            if let (Some(f), Some(ast::Expr::List(list))) = (
+                outer.lambda().map(unwrap_parens),
+                outer.argument().map(|a| unwrap(a, false)),
+            ) {
+                let name = f.syntax().text().to_string();
+                if matches!(
+                    name.rsplit('.').next(),
+                    Some("recursiveMerge" | "mergeAttrsList")
+                ) {
+                    for item in list.items() {
+                        collect_output_sets(item, sets, opaque, depth + 1);
+                    }
+                    return;
+                }
+            }
             // Two arguments: `f a b` is `(f a) b`.
             let inner = match outer.lambda().map(unwrap_parens) {
                 Some(ast::Expr::Apply(inner)) => inner,

@@ -281,11 +281,15 @@ fn create_overlays(
         }
         None => {
             let list = config.module_lists.last().ok_or_else(|| {
-                Diagnostic::in_file(
-                    &flake.path,
-                    "the configuration has no `modules` list to add an overlay to",
-                )
-                .with_help("add `modules = [ ... ];` to the nixosSystem call")
+                let message = format!(
+                    "configuration `{}` has no `modules` list in this file to add an overlay to",
+                    config.name
+                );
+                match &config.binding {
+                    Some(b) => flake.error_at(b.syntax(), message),
+                    None => Diagnostic::in_file(&flake.path, message),
+                }
+                .with_help("its modules are given elsewhere (a function's own list, another file): add `modules = [ ];` to the call here, or run overlay add on the file that holds them (--flake FILE)")
             })?;
             let module = Expr::Attrs(vec![Entry::Binding(
                 vec!["nixpkgs".into(), "overlays".into()],

@@ -221,6 +221,14 @@ fn allowed_spans(text: &str) -> Vec<(usize, usize)> {
                 .count()
                 == 1;
         spans.push(span(if alone { &parent } else { b.syntax() }));
+        // A module nixgen created joins a module list, which may be laid out one element
+        // a line for it.
+        if let Some(list) = parent
+            .parent()
+            .filter(|l| alone && l.kind() == SyntaxKind::NODE_LIST)
+        {
+            spans.push(span(&list));
+        }
         // An inline module that gets the binding is laid out over several lines, one
         // member a line (only_additions still checks that its code tokens stay, in order).
         if parent.kind() == SyntaxKind::NODE_ATTR_SET {
