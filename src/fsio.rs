@@ -168,7 +168,9 @@ fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
 
 /// A unified diff from `old` (absent for a new file) to `new`, labelled with `path`.
 pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
-    let name = path.display().to_string();
+    // `a/flake.nix`, `a/tmp/vm/flake.nix`: no `./` or doubled slash after the prefix.
+    let shown = path.display().to_string();
+    let name = shown.trim_start_matches("./").trim_start_matches('/');
     let old_label = if old.is_some() {
         format!("a/{name}")
     } else {

@@ -668,11 +668,11 @@ fn init_check_and_dry_run_compare_with_what_is_there() {
     let (code, stdout, _) = sb.run(&["init", "--dry-run", "--no-git"]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("--- /dev/null\n+++ b/./host.yaml\n"),
+        stdout.contains("--- /dev/null\n+++ b/host.yaml\n"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("--- /dev/null\n+++ b/./flake.nix\n"),
+        stdout.contains("--- /dev/null\n+++ b/flake.nix\n"),
         "{stdout}"
     );
     assert_eq!(sb.snapshot().len(), 0, "nothing written");
