@@ -73,6 +73,9 @@ pub struct Config {
     /// The arguments of the `nixosSystem` call inside a helper (shared by its calls): read,
     /// never edited.
     pub system_args: Option<ast::AttrSet>,
+    /// Module files a helper's call passes as a path (`mkConfig ./hosts/a.nix`): read with
+    /// the configuration ([`Flake::load_module_files`]).
+    pub passed_modules: Vec<SyntaxNode>,
 }
 
 impl Config {
@@ -149,14 +152,19 @@ impl Config {
     /// that is not relative is not followed.
     pub fn local_module_paths(&self) -> Vec<(String, SyntaxNode)> {
         let mut out = Vec::new();
-        for list in &self.module_lists {
-            for item in list.items() {
-                if let ast::Expr::PathRel(p) = unwrap_parens(item) {
-                    let text = p.syntax().text().to_string();
-                    if (text.starts_with("./") || text.starts_with("../")) && !text.contains("${") {
-                        out.push((text, p.syntax().clone()));
-                    }
-                }
+        let paths = self
+            .module_lists
+            .iter()
+            .flat_map(|l| l.items())
+            .filter_map(|item| match unwrap_parens(item) {
+                ast::Expr::PathRel(p) => Some(p.syntax().clone()),
+                _ => None,
+            })
+            .chain(self.passed_modules.iter().cloned());
+        for p in paths {
+            let text = p.text().to_string();
+            if (text.starts_with("./") || text.starts_with("../")) && !text.contains("${") {
+                out.push((text, p));
             }
         }
         out
@@ -504,6 +512,7 @@ impl Flake {
                 opaque_modules: Vec::new(),
                 helper: None,
                 system_args: None,
+                passed_modules: Vec::new(),
             };
             config.attach_module_file(self);
             config
@@ -707,6 +716,7 @@ impl Flake {
             opaque_modules: Vec::new(),
             helper: None,
             system_args: None,
+            passed_modules: Vec::new(),
         };
         let modules = match lookup(&args, &["modules"]) {
             // `inherit modules;` with `modules = [ ... ];` in an enclosing `let`.
@@ -938,6 +948,7 @@ impl Flake {
             opaque_modules: Vec::new(),
             helper: None,
             system_args: None,
+            passed_modules: Vec::new(),
         };
         let mut own = Vec::new();
         let mut opaque = Vec::new();
@@ -981,6 +992,17 @@ impl Flake {
                 }
             })
         };
+        // A parameter written as an element of the helper's own list
+        // (`modules = [ common path ];`): a module path passed by the call is read too.
+        for item in own.iter().flat_map(|l| l.items()) {
+            if let ast::Expr::Ident(i) = unwrap_parens(item) {
+                if let Some(ast::Expr::PathRel(p)) =
+                    passed(&i.syntax().text().to_string(), None).map(unwrap_parens)
+                {
+                    config.passed_modules.push(p.syntax().clone());
+                }
+            }
+        }
         for node in &opaque {
             let expr = ast::Expr::cast(node.clone());
             let arg = match expr.as_ref().map(|e| unwrap_parens(e.clone())) {
@@ -1010,13 +1032,18 @@ impl Flake {
                 _ => None,
             };
             if let Some(arg) = arg {
+                // `mkConfig ./hosts/a/configuration.nix`: a module file of its own.
+                if let ast::Expr::PathRel(p) = unwrap_parens(arg.clone()) {
+                    config.passed_modules.push(p.syntax().clone());
+                    continue;
+                }
                 let mut lists = Vec::new();
                 let mut rest = Vec::new();
                 collect_lists(arg, &mut lists, &mut rest);
                 config.module_lists.extend(lists);
             }
         }
-        if config.module_lists.is_empty() {
+        if config.module_lists.is_empty() && config.passed_modules.is_empty() {
             return refuse("this call passes no list of modules to it");
         }
         config.helper = Some(helper.to_owned());

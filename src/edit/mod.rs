@@ -88,7 +88,7 @@ pub fn helper_note(flake: &Flake, config: &flake::Config) -> Option<Diagnostic> 
             .error_at(
                 binding.syntax(),
                 format!(
-                    "configuration `{}` is built by `{helper}`: the edit went into the module list this call passes to it",
+                    "configuration `{}` is built by `{helper}`: the edit went into the modules this call passes to it (a list, or a module file)",
                     config.name
                 ),
             )

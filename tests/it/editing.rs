@@ -1166,3 +1166,52 @@ fn many_insertions_into_nested_inline_containers_lay_out_as_one() {
         "{flake}"
     );
 }
+
+/// A helper called with a module file (`mkConfig ./hosts/a.nix`): `overlay add` puts the entry
+/// into that file (reaching the input through the module's `inputs` argument) and the input
+/// into flake.nix; `remove` gives both back.
+#[test]
+fn a_module_file_passed_to_a_helper_takes_the_overlay() {
+    let w = Work::new();
+    let flake = r#"{
+  inputs.nixos-flake.url = "github:linux-kdevops/nixos-flake";
+  inputs.nixpkgs.follows = "nixos-flake/nixpkgs";
+  outputs = { self, nixpkgs, nixos-flake, ... }@inputs:
+    let
+      mkConfig = path: nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        specialArgs = { inherit inputs nixos-flake; };
+        modules = [ nixos-flake.nixosModules.backends.imageless path ];
+      };
+    in {
+      nixosConfigurations.a = mkConfig ./hosts/a.nix;
+    };
+}
+"#;
+    let module = "{ inputs, ... }:\n{\n  # host a\n  networking.hostName = \"a\";\n}\n";
+    w.write("flake.nix", flake);
+    w.write("hosts/a.nix", module);
+    let src = w.dir.path().join("src/fio");
+    std::fs::create_dir_all(&src).unwrap();
+    let (code, _, err) = crate::support::edits::run_in(
+        w.dir.path(),
+        &["overlay", "add", "fio", "--src", src.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("built by `mkConfig`"),
+        "a note says where the edit went: {err}"
+    );
+    let host = w.read("hosts/a.nix");
+    assert!(
+        host.contains("fio = prev.fio.overrideAttrs { src = inputs.fio-src; };"),
+        "{host}"
+    );
+    assert!(w.read("flake.nix").contains("fio-src = {"));
+    assert_parses("hosts/a.nix", &host);
+    assert_parses("flake.nix", &w.read("flake.nix"));
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &["overlay", "remove", "fio"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("hosts/a.nix"), module);
+    assert_eq!(w.read("flake.nix"), flake);
+}
