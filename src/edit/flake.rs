@@ -79,6 +79,27 @@ pub struct Config {
 }
 
 impl Config {
+    /// A configuration with nothing read yet.
+    fn new(
+        name: String,
+        binding: Option<ast::AttrpathValue>,
+        args: Option<ast::AttrSet>,
+    ) -> Config {
+        Config {
+            name,
+            binding,
+            args,
+            module_lists: Vec::new(),
+            shared_modules: Vec::new(),
+            inline_modules: Vec::new(),
+            opaque_imports: Vec::new(),
+            opaque_modules: Vec::new(),
+            helper: None,
+            system_args: None,
+            passed_modules: Vec::new(),
+        }
+    }
+
     /// Takes in the inline modules of a module list (`modules`, or an `imports` list), and
     /// the `imports` lists of those modules in turn: a module reference or an option is
     /// nixgen's wherever the configuration's modules put it.
@@ -496,27 +517,14 @@ impl Flake {
 
     /// A module file as a configuration of its own, named after the file.
     fn module_file_config(&self) -> Config {
-        {
-            let mut config = Config {
-                name: self
-                    .path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                binding: None,
-                args: None,
-                module_lists: Vec::new(),
-                shared_modules: Vec::new(),
-                inline_modules: Vec::new(),
-                opaque_imports: Vec::new(),
-                opaque_modules: Vec::new(),
-                helper: None,
-                system_args: None,
-                passed_modules: Vec::new(),
-            };
-            config.attach_module_file(self);
-            config
-        }
+        let name = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut config = Config::new(name, None, None);
+        config.attach_module_file(self);
+        config
     }
 
     /// Each `nixosConfigurations.<name>` binding: the name, the binding and its value, in
@@ -705,19 +713,7 @@ impl Flake {
                 "write `nixpkgs.lib.nixosSystem { system = ...; modules = [ ... ]; }`",
             ));
         };
-        let mut config = Config {
-            name,
-            binding: Some(binding),
-            args: Some(args.clone()),
-            module_lists: Vec::new(),
-            shared_modules: Vec::new(),
-            inline_modules: Vec::new(),
-            opaque_imports: Vec::new(),
-            opaque_modules: Vec::new(),
-            helper: None,
-            system_args: None,
-            passed_modules: Vec::new(),
-        };
+        let mut config = Config::new(name, Some(binding), Some(args.clone()));
         let modules = match lookup(&args, &["modules"]) {
             // `inherit modules;` with `modules = [ ... ];` in an enclosing `let`.
             Lookup::Opaque { node, .. }
@@ -937,19 +933,7 @@ impl Flake {
         else {
             return refuse("the arguments of its `nixosSystem` call are not an attribute set");
         };
-        let mut config = Config {
-            name: name.to_owned(),
-            binding: Some(binding.clone()),
-            args: None,
-            module_lists: Vec::new(),
-            shared_modules: Vec::new(),
-            inline_modules: Vec::new(),
-            opaque_imports: Vec::new(),
-            opaque_modules: Vec::new(),
-            helper: None,
-            system_args: None,
-            passed_modules: Vec::new(),
-        };
+        let mut config = Config::new(name.to_owned(), Some(binding.clone()), None);
         let mut own = Vec::new();
         let mut opaque = Vec::new();
         if let Lookup::Found { value, .. } = lookup(&system_args, &["modules"]) {
