@@ -8,7 +8,6 @@ use crate::cli::args::ImportArgs;
 use crate::cli::output::{read_existing, Reporter};
 use crate::cli::{Report, Status};
 use crate::diag::{Diagnostic, Result};
-use crate::fsio::dir_of;
 use crate::import::{self, Imported};
 
 pub fn run(args: ImportArgs, report: &mut Report) -> Result<Status> {
@@ -23,13 +22,15 @@ pub fn run(args: ImportArgs, report: &mut Report) -> Result<Status> {
     let out = args
         .output
         .clone()
-        .unwrap_or_else(|| dir_of(&flake_path).join("host.yaml"));
+        .unwrap_or_else(|| flake_path.with_file_name("host.yaml"));
     write(&args, &out, &yaml, report)
 }
 
 /// `DIR` means `DIR/flake.nix`.
 fn flake_of(target: &Path) -> PathBuf {
-    if target.is_dir() {
+    if target == Path::new(".") {
+        PathBuf::from("flake.nix")
+    } else if target.is_dir() {
         target.join("flake.nix")
     } else {
         target.to_path_buf()
@@ -197,10 +198,10 @@ fn fleet(args: &ImportArgs, dir: &Path, report: &mut Report) -> Result<Status> {
         dir.display(),
         crate::yaml::emit::to_yaml(&Value::Object(doc))
     );
-    let out = args.output.clone().unwrap_or_else(|| {
-        let parent = dir_of(&dir.join("x"));
-        dir_of(&parent).join("fleet.yaml")
-    });
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| dir.with_file_name("fleet.yaml"));
     write(args, &out, &text, report)
 }
 
