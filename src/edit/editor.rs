@@ -714,7 +714,15 @@ impl<'a> Editor<'a> {
         } else {
             ""
         };
-        if multi_line && !has_comments && rest.len() <= 1 {
+        // A module file's own body (`{ ... }: { ... }` at the top of the file) is written over
+        // several lines whatever it holds: never folded.
+        let file_body = container.ancestors().skip(1).all(|a| {
+            matches!(
+                a.kind(),
+                SyntaxKind::NODE_LAMBDA | SyntaxKind::NODE_PAREN | SyntaxKind::NODE_ROOT
+            )
+        });
+        if multi_line && !has_comments && rest.len() <= 1 && !file_body {
             let inner = rest.first().map(|n| n.text().to_string());
             let text = match &inner {
                 Some(t) => format!("{rec}{open} {t} {close}"),

@@ -76,6 +76,9 @@ pub struct Config {
     /// Module files a helper's call passes as a path (`mkConfig ./hosts/a.nix`): read with
     /// the configuration ([`Flake::load_module_files`]).
     pub passed_modules: Vec<SyntaxNode>,
+    /// Module files a helper names from a known argument (`./hosts/${name}` for the name
+    /// `genAttrs` passes): the path worked out, and where it is written.
+    pub named_modules: Vec<(String, SyntaxNode)>,
 }
 
 impl Config {
@@ -97,6 +100,7 @@ impl Config {
             helper: None,
             system_args: None,
             passed_modules: Vec::new(),
+            named_modules: Vec::new(),
         }
     }
 
@@ -188,6 +192,7 @@ impl Config {
                 out.push((text, p));
             }
         }
+        out.extend(self.named_modules.iter().cloned());
         out
     }
 
@@ -666,6 +671,27 @@ impl Flake {
         value: ast::Expr,
     ) -> Result<Config> {
         let call = without_with(unwrap(value.clone(), false));
+        // A name of `genAttrs names mkHost`: `mkHost "<name>"`.
+        if let Some((function, helper)) = self.generator_of(&call) {
+            return match self.helper_config_with(
+                &name,
+                &binding,
+                call.syntax(),
+                &helper,
+                function,
+                &[None],
+                &[Some(name.clone())],
+            )? {
+                Some(config) => Ok(config),
+                None => fail(self.opaque(
+                    call.syntax(),
+                    &format!(
+                        "configuration `{name}` is built by `{helper}`, which nixgen cannot read"
+                    ),
+                    "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
+                )),
+            };
+        }
         // A host of `mapAttrs mkHost hosts`: its value goes to `mkHost` as the second argument.
         if let Some((function, helper)) = self.mapper_of(&call, &binding) {
             let host = binding.value();
@@ -769,6 +795,29 @@ impl Flake {
         Ok(config)
     }
 
+    /// For a name of `genAttrs names f`: the function `f` and its name for messages.
+    fn generator_of(&self, call: &ast::Expr) -> Option<(ast::Expr, String)> {
+        let ast::Expr::Apply(outer) = unwrap_parens(call.clone()) else {
+            return None;
+        };
+        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
+            return None;
+        };
+        let function_name = inner.lambda()?.syntax().text().to_string();
+        if function_name.rsplit('.').next() != Some("genAttrs") {
+            return None;
+        }
+        match unwrap_parens(outer.argument()?) {
+            ast::Expr::Ident(i) => {
+                let helper = i.syntax().text().to_string();
+                let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
+                Some((function, helper))
+            }
+            lambda @ ast::Expr::Lambda(_) => Some((lambda, "genAttrs".to_owned())),
+            _ => None,
+        }
+    }
+
     /// For a host of `mapAttrs f hosts` (`call` is that application, `binding` the host's
     /// binding inside `hosts`): the function `f` (a lambda, or one bound by a `let`) and its
     /// name for messages.
@@ -806,9 +855,7 @@ impl Flake {
                 let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
                 Some((function, helper))
             }
-            lambda @ ast::Expr::Lambda(_) => {
-                Some((lambda, "the function given to mapAttrs".to_owned()))
-            }
+            lambda @ ast::Expr::Lambda(_) => Some((lambda, "mapAttrs".to_owned())),
             _ => None,
         }
     }
@@ -828,6 +875,33 @@ impl Flake {
             return None;
         };
         let function = inner.lambda()?.syntax().text().to_string();
+        if function.rsplit('.').next() == Some("genAttrs") {
+            // `genAttrs [ "a" "b" ] mkHost`: one configuration per name, all written at the
+            // `nixosConfigurations` binding.
+            let names = match unwrap(inner.argument()?, false) {
+                ast::Expr::List(l) => l,
+                ast::Expr::Ident(i) => match unwrap(
+                    resolve::let_bound(i.syntax(), &i.syntax().text().to_string())?.value()?,
+                    false,
+                ) {
+                    ast::Expr::List(l) => l,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            let binding = expr
+                .syntax()
+                .ancestors()
+                .find_map(ast::AttrpathValue::cast)?;
+            let mut out = Vec::new();
+            for item in names.items() {
+                let ast::Expr::Str(name) = unwrap_parens(item) else {
+                    return None;
+                };
+                out.push((static_string(&name)?, binding.clone(), outer.clone().into()));
+            }
+            return Some(out);
+        }
         if function.rsplit('.').next() != Some("mapAttrs") {
             return None;
         }
@@ -907,6 +981,23 @@ impl Flake {
         function: ast::Expr,
         args: &[Option<ast::Expr>],
     ) -> Result<Option<Config>> {
+        self.helper_config_with(name, binding, call, helper, function, args, &[])
+    }
+
+    /// [`Flake::helper_config_of`], with the string values known for some arguments (the
+    /// name `genAttrs` passes): a module path the helper writes with them
+    /// (`./hosts/${name}`) is a module file of the configuration.
+    #[allow(clippy::too_many_arguments)]
+    fn helper_config_with(
+        &self,
+        name: &str,
+        binding: &ast::AttrpathValue,
+        call: &SyntaxNode,
+        helper: &str,
+        function: ast::Expr,
+        args: &[Option<ast::Expr>],
+        known: &[Option<String>],
+    ) -> Result<Option<Config>> {
         let mut params = Vec::new();
         let mut body = unwrap_parens(function);
         while let ast::Expr::Lambda(l) = body {
@@ -978,13 +1069,30 @@ impl Flake {
         };
         // A parameter written as an element of the helper's own list
         // (`modules = [ common path ];`): a module path passed by the call is read too.
-        for item in own.iter().flat_map(|l| l.items()) {
-            if let ast::Expr::Ident(i) = unwrap_parens(item) {
-                if let Some(ast::Expr::PathRel(p)) =
-                    passed(&i.syntax().text().to_string(), None).map(unwrap_parens)
-                {
-                    config.passed_modules.push(p.syntax().clone());
+        let known_value = |param: &str| -> Option<String> {
+            params.iter().enumerate().find_map(|(i, p)| match p {
+                Some(ast::Param::IdentParam(ip)) if ip.syntax().text() == param => {
+                    known.get(i).cloned().flatten()
                 }
+                _ => None,
+            })
+        };
+        for item in own.iter().flat_map(|l| l.items()) {
+            match unwrap_parens(item) {
+                ast::Expr::Ident(i) => {
+                    if let Some(ast::Expr::PathRel(p)) =
+                        passed(&i.syntax().text().to_string(), None).map(unwrap_parens)
+                    {
+                        config.passed_modules.push(p.syntax().clone());
+                    }
+                }
+                // `./hosts/${name}` with the name known.
+                ast::Expr::PathRel(p) if p.syntax().text().to_string().contains("${") => {
+                    if let Some(path) = interpolated_path(&p, &known_value) {
+                        config.named_modules.push((path, p.syntax().clone()));
+                    }
+                }
+                _ => {}
             }
         }
         for node in &opaque {
@@ -1027,7 +1135,10 @@ impl Flake {
                 config.module_lists.extend(lists);
             }
         }
-        if config.module_lists.is_empty() && config.passed_modules.is_empty() {
+        if config.module_lists.is_empty()
+            && config.passed_modules.is_empty()
+            && config.named_modules.is_empty()
+        {
             return refuse("this call passes no list of modules to it");
         }
         config.helper = Some(helper.to_owned());
@@ -1613,6 +1724,30 @@ fn let_bound_list(ident: &ast::Ident) -> Option<ast::List> {
         }
     }
     None
+}
+
+/// A relative path literal whose interpolations each name a parameter with a known string
+/// value (`./hosts/${name}`), worked out; `None` when one is anything else.
+fn interpolated_path(
+    path: &ast::PathRel,
+    known: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::new();
+    for element in path.syntax().children_with_tokens() {
+        match element {
+            rowan::NodeOrToken::Token(t) => out.push_str(t.text()),
+            rowan::NodeOrToken::Node(n) => {
+                let interpol = ast::Interpol::cast(n)?;
+                match interpol.expr().map(unwrap_parens) {
+                    Some(ast::Expr::Ident(i)) => {
+                        out.push_str(&known(&i.syntax().text().to_string())?)
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    (out.starts_with("./") && !out.contains("${")).then_some(out)
 }
 
 /// `expr` without the `with x;` around it (the names it brings stay resolvable: an editor

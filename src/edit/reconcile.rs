@@ -121,11 +121,14 @@ fn select_config(flake: &Flake, cp: &ConfigPlan) -> Result<(Config, Option<ast::
         return Ok((c.clone(), None));
     }
     if let [only] = configs.as_slice() {
+        // The binding's last name is the configuration's (not, say, `nixosConfigurations`
+        // when the configurations are computed): that is the key to rename.
         if let Some(attr) = only
             .binding
             .as_ref()
             .and_then(|b| b.attrpath())
             .and_then(|p| p.attrs().last())
+            .filter(|a| crate::nix::resolve::attr_name(a).as_deref() == Some(only.name.as_str()))
         {
             return Ok((only.clone(), Some(attr)));
         }

@@ -503,6 +503,10 @@ fn refused_files_exit_1_with_the_line_and_a_hint_and_stay_untouched() {
             let mut args = vec!["overlay".to_owned(), "add".to_owned(), (*pkg).to_owned()];
             args.extend(source.args(pkg));
             args.extend(["--flake".to_owned(), flake.display().to_string()]);
+            // With several configurations written out, the refusal is of the one asked for.
+            if entry.configs.len() > 1 {
+                args.extend(entry.config_args());
+            }
             let (code, _, err) = run_in(dir.path(), &strs(&args));
             // 04 inherits its inputs and 08 imports them: only an add that needs an input (a
             // --src add) is refused; a fetcher source needs no input and goes through.

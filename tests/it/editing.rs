@@ -1215,3 +1215,52 @@ fn a_module_file_passed_to_a_helper_takes_the_overlay() {
     assert_eq!(w.read("hosts/a.nix"), module);
     assert_eq!(w.read("flake.nix"), flake);
 }
+
+/// `genAttrs [ "a" "b" ] mkHost` with `mkHost` naming each host's module file
+/// (`./hosts/${name}`): `--config b` edits `hosts/b/default.nix`, and remove gives back the
+/// bytes of both files.
+#[test]
+fn a_host_module_named_by_genattrs_takes_the_overlay() {
+    let w = Work::new();
+    let flake = r#"{
+  inputs.nixos-flake.url = "github:linux-kdevops/nixos-flake";
+  inputs.nixpkgs.follows = "nixos-flake/nixpkgs";
+  outputs = { self, nixpkgs, nixos-flake, ... }@inputs:
+    let
+      mkHost = name: nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        specialArgs = { inherit inputs nixos-flake; };
+        modules = [ nixos-flake.nixosModules.backends.imageless ./hosts/${name} ];
+      };
+    in {
+      nixosConfigurations = nixpkgs.lib.genAttrs [ "a" "b" ] mkHost;
+    };
+}
+"#;
+    let host = |h: &str| format!("{{ inputs, ... }}:\n{{\n  networking.hostName = \"{h}\";\n}}\n");
+    w.write("flake.nix", flake);
+    w.write("hosts/a/default.nix", &host("a"));
+    w.write("hosts/b/default.nix", &host("b"));
+    let src = w.dir.path().join("src/fio");
+    std::fs::create_dir_all(&src).unwrap();
+    let add = ["overlay", "add", "fio", "--src", src.to_str().unwrap()];
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &add);
+    assert_eq!(code, 1, "two configurations: --config is needed: {err}");
+    assert!(err.contains("a, b"), "{err}");
+    let with_config: Vec<&str> = add.iter().copied().chain(["--config", "b"]).collect();
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &with_config);
+    assert_eq!(code, 0, "{err}");
+    let b = w.read("hosts/b/default.nix");
+    assert!(b.contains("src = inputs.fio-src;"), "{b}");
+    assert_eq!(
+        w.read("hosts/a/default.nix"),
+        host("a"),
+        "host a is not touched"
+    );
+    assert_parses("hosts/b/default.nix", &b);
+    let (code, _, err) =
+        crate::support::edits::run_in(w.dir.path(), &["overlay", "remove", "fio", "--config", "b"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("hosts/b/default.nix"), host("b"));
+    assert_eq!(w.read("flake.nix"), flake);
+}
