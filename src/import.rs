@@ -21,6 +21,7 @@ use crate::diag::{Diagnostic, Result};
 use crate::edit::flake::{
     fetch_call, override_body, package_reference, unwrap_parens, Config, EntrySource, Flake,
 };
+use crate::edit::FileEdit;
 use crate::keys::Owned;
 use crate::model::Host;
 use crate::nix::resolve::{
@@ -910,7 +911,7 @@ fn fetch_source(value: &ast::Expr) -> Option<Map<String, Value>> {
 
 /// `path` with the user's home directory written `~` (host.yaml expands it back).
 fn home_relative(path: &str) -> String {
-    let Some(home) = std::env::var_os("HOME").map(PathBuf::from) else {
+    let Some(home) = crate::model::paths::home_dir() else {
         return path.to_owned();
     };
     let home = home.to_string_lossy().trim_end_matches('/').to_owned();
@@ -966,22 +967,11 @@ pub fn host_yaml(imported: &Imported) -> String {
     out
 }
 
-/// A file `generate` would change right after the import, with its text now and after.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// The file.
-    pub path: PathBuf,
-    /// Its text now.
-    pub old: String,
-    /// Its text after `generate`.
-    pub new: String,
-}
-
 /// Proves an import: `yaml` (the description, as if written beside the flake) is loaded and
 /// validated as `generate` loads it, and `generate`'s edit of the flake (and its module files)
 /// is computed. Returns what that edit would change: nothing, when the flake already is what
 /// the description says.
-pub fn prove(flake_path: &Path, yaml: &str) -> Result<Vec<Change>> {
+pub fn prove(flake_path: &Path, yaml: &str) -> Result<Vec<FileEdit>> {
     let dir = crate::fsio::dir_of(flake_path);
     let doc = crate::model::load::parse(&dir.join("host.yaml"), yaml.as_bytes().to_vec())?;
     let hosts = crate::model::load::hosts(&doc)?;
@@ -993,16 +983,12 @@ pub fn prove(flake_path: &Path, yaml: &str) -> Result<Vec<Change>> {
     let done = crate::edit::reconcile(flake_path, &old, &plan, false)?;
     let mut changes = Vec::new();
     if done.text != old {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: flake_path.to_path_buf(),
             old,
             new: done.text,
         });
     }
-    changes.extend(done.module_files.into_iter().map(|m| Change {
-        path: m.path,
-        old: m.old,
-        new: m.new,
-    }));
+    changes.extend(done.module_files);
     Ok(changes)
 }

@@ -12,6 +12,7 @@ use rnix::SyntaxNode;
 use rowan::ast::AstNode;
 
 use crate::diag::{Diagnostic, Position, Result};
+pub use crate::nix::resolve::unwrap_parens;
 use crate::nix::resolve::{self, binding_keys, lookup, static_string, unwrap, Lookup};
 
 /// A parsed file and where it came from.
@@ -378,7 +379,9 @@ impl Flake {
         loop {
             let mut added = false;
             for (literal, node) in config.local_module_paths() {
-                let mut path = normalize(&dir_of(&self.file_of(&node).path).join(&literal));
+                let mut path = crate::model::paths::normalize(
+                    &dir_of(&self.file_of(&node).path).join(&literal),
+                );
                 if path.is_dir() {
                     path = path.join("default.nix");
                 }
@@ -797,25 +800,8 @@ impl Flake {
 
     /// For a name of `genAttrs names f`: the function `f` and its name for messages.
     fn generator_of(&self, call: &ast::Expr) -> Option<(ast::Expr, String)> {
-        let ast::Expr::Apply(outer) = unwrap_parens(call.clone()) else {
-            return None;
-        };
-        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
-            return None;
-        };
-        let function_name = inner.lambda()?.syntax().text().to_string();
-        if function_name.rsplit('.').next() != Some("genAttrs") {
-            return None;
-        }
-        match unwrap_parens(outer.argument()?) {
-            ast::Expr::Ident(i) => {
-                let helper = i.syntax().text().to_string();
-                let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
-                Some((function, helper))
-            }
-            lambda @ ast::Expr::Lambda(_) => Some((lambda, "genAttrs".to_owned())),
-            _ => None,
-        }
+        let (name, _, _, function) = call_of_two(call)?;
+        (name == "genAttrs").then(|| mapped_function(function, "genAttrs"))?
     }
 
     /// For a host of `mapAttrs f hosts` (`call` is that application, `binding` the host's
@@ -826,109 +812,53 @@ impl Flake {
         call: &ast::Expr,
         binding: &ast::AttrpathValue,
     ) -> Option<(ast::Expr, String)> {
-        let ast::Expr::Apply(outer) = unwrap_parens(call.clone()) else {
-            return None;
-        };
-        // The host's binding lies in the mapped set, not in the call.
-        if outer
-            .syntax()
-            .text_range()
-            .contains_range(binding.syntax().text_range())
-            && !outer.argument().is_some_and(|a| {
-                a.syntax()
-                    .text_range()
-                    .contains_range(binding.syntax().text_range())
-            })
+        let (name, apply, function, hosts) = call_of_two(call)?;
+        // The host's binding lies in the mapped set, not elsewhere in the call.
+        let range = binding.syntax().text_range();
+        if apply.syntax().text_range().contains_range(range)
+            && !hosts.syntax().text_range().contains_range(range)
         {
             return None;
         }
-        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
-            return None;
-        };
-        let function_name = inner.lambda()?.syntax().text().to_string();
-        if function_name.rsplit('.').next() != Some("mapAttrs") {
-            return None;
-        }
-        match unwrap_parens(inner.argument()?) {
-            ast::Expr::Ident(i) => {
-                let helper = i.syntax().text().to_string();
-                let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
-                Some((function, helper))
-            }
-            lambda @ ast::Expr::Lambda(_) => Some((lambda, "mapAttrs".to_owned())),
-            _ => None,
-        }
+        (name == "mapAttrs").then(|| mapped_function(function, "mapAttrs"))?
     }
 
     /// `nixosConfigurations = mapAttrs mkHost hosts;` with `hosts` a set written in this file
     /// (directly or bound by a `let`): one configuration per host, each the value of `mkHost
     /// <name> <host>` (see [`Flake::helper_config`]), its binding the host's binding in
-    /// `hosts`. `None` for any other shape.
+    /// `hosts`. Likewise `genAttrs [ "a" "b" ] mkHost`: one configuration per name, all at the
+    /// `nixosConfigurations` binding. `None` for any other shape.
     fn mapped_hosts(
         &self,
         expr: &ast::Expr,
     ) -> Option<Vec<(String, ast::AttrpathValue, ast::Expr)>> {
-        let ast::Expr::Apply(outer) = unwrap_parens(expr.clone()) else {
-            return None;
-        };
-        let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
-            return None;
-        };
-        let function = inner.lambda()?.syntax().text().to_string();
-        if function.rsplit('.').next() == Some("genAttrs") {
-            // `genAttrs [ "a" "b" ] mkHost`: one configuration per name, all written at the
-            // `nixosConfigurations` binding.
-            let names = match unwrap(inner.argument()?, false) {
-                ast::Expr::List(l) => l,
-                ast::Expr::Ident(i) => match unwrap(
-                    resolve::let_bound(i.syntax(), &i.syntax().text().to_string())?.value()?,
-                    false,
-                ) {
-                    ast::Expr::List(l) => l,
-                    _ => return None,
-                },
-                _ => return None,
-            };
-            let binding = expr
-                .syntax()
-                .ancestors()
-                .find_map(ast::AttrpathValue::cast)?;
-            let mut out = Vec::new();
-            for item in names.items() {
-                let ast::Expr::Str(name) = unwrap_parens(item) else {
-                    return None;
-                };
-                out.push((static_string(&name)?, binding.clone(), outer.clone().into()));
+        let (name, apply, first, second) = call_of_two(expr)?;
+        // Each configuration's value is the call itself: `config` reads it per name.
+        let call: ast::Expr = apply.into();
+        let mut out = Vec::new();
+        match (name.as_str(), written_value(first), written_value(second)) {
+            ("genAttrs", ast::Expr::List(names), _) => {
+                let binding = expr
+                    .syntax()
+                    .ancestors()
+                    .find_map(ast::AttrpathValue::cast)?;
+                for item in names.items() {
+                    let ast::Expr::Str(name) = unwrap_parens(item) else {
+                        return None;
+                    };
+                    out.push((static_string(&name)?, binding.clone(), call.clone()));
+                }
             }
-            return Some(out);
-        }
-        if function.rsplit('.').next() != Some("mapAttrs") {
-            return None;
-        }
-        let hosts = match unwrap(outer.argument()?, false) {
-            ast::Expr::AttrSet(set) => set,
-            ast::Expr::Ident(i) => {
-                match unwrap(
-                    resolve::let_bound(i.syntax(), &i.syntax().text().to_string())?.value()?,
-                    false,
-                ) {
-                    ast::Expr::AttrSet(set) => set,
-                    _ => return None,
+            ("mapAttrs", _, ast::Expr::AttrSet(hosts)) if hosts.inherits().next().is_none() => {
+                for b in hosts.attrpath_values() {
+                    let keys = binding_keys(&b)?;
+                    let [name] = keys.as_slice() else {
+                        return None;
+                    };
+                    out.push((name.clone(), b.clone(), call.clone()));
                 }
             }
             _ => return None,
-        };
-        if hosts.inherits().next().is_some() {
-            return None;
-        }
-        let mut out = Vec::new();
-        for b in hosts.attrpath_values() {
-            let keys = binding_keys(&b)?;
-            let [name] = keys.as_slice() else {
-                return None;
-            };
-            // The value stands for `mkHost "<name>" <value>`: read by `config`.
-            out.push((name.clone(), b.clone(), outer.clone().into()));
         }
         Some(out)
     }
@@ -1516,23 +1446,6 @@ pub fn syntax_diagnostic(path: &Path, text: &str, e: &crate::nix::SyntaxError) -
     .with_help("fix the syntax error first; nixgen edits only files that parse")
 }
 
-/// `path` with `.` and `..` components resolved lexically (the file need not exist).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// Errors as values: a diagnostic becomes the crate's failure type.
 fn fail<T>(d: Diagnostic) -> Result<T> {
     Err(d.into())
@@ -1668,19 +1581,6 @@ pub fn override_body(value: &ast::Expr) -> Option<ast::AttrSet> {
     }
 }
 
-/// The expression inside any number of parentheses (`((x))` is `x`). Unlike
-/// [`resolve::unwrap`] it stops at `let`, functions and `mkIf`.
-pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
-    let mut e = expr;
-    while let ast::Expr::Paren(p) = &e {
-        match p.expr() {
-            Some(inner) => e = inner,
-            None => break,
-        }
-    }
-    e
-}
-
 /// True when the module itself is under `mkIf` (`cond: mkIf c { ... }` through parentheses,
 /// module functions and `let`); an `mkIf` on one of its options does not count.
 fn contains_mk_if(item: &ast::Expr) -> bool {
@@ -1750,6 +1650,46 @@ fn interpolated_path(
     (out.starts_with("./") && !out.contains("${")).then_some(out)
 }
 
+/// `f a b` (through parentheses): the last name of `f` (`mapAttrs` for
+/// `nixpkgs.lib.mapAttrs`), the application, and its two arguments.
+fn call_of_two(expr: &ast::Expr) -> Option<(String, ast::Apply, ast::Expr, ast::Expr)> {
+    let ast::Expr::Apply(outer) = unwrap_parens(expr.clone()) else {
+        return None;
+    };
+    let ast::Expr::Apply(inner) = unwrap_parens(outer.lambda()?) else {
+        return None;
+    };
+    let function = inner.lambda()?.syntax().text().to_string();
+    let name = function.rsplit('.').next()?.to_owned();
+    Some((name, outer.clone(), inner.argument()?, outer.argument()?))
+}
+
+/// `expr` as written, through parentheses and `let ... in`, or the value a `let` binds it to
+/// when it is a name.
+fn written_value(expr: ast::Expr) -> ast::Expr {
+    match unwrap(expr, false) {
+        ast::Expr::Ident(i) => resolve::let_bound(i.syntax(), &i.syntax().text().to_string())
+            .and_then(|b| b.value())
+            .map(|v| unwrap(v, false))
+            .unwrap_or(ast::Expr::Ident(i)),
+        other => other,
+    }
+}
+
+/// The function given to `mapAttrs` or `genAttrs`: a lambda (named `label` in messages), or
+/// a name a `let` binds (named by it).
+fn mapped_function(arg: ast::Expr, label: &str) -> Option<(ast::Expr, String)> {
+    match unwrap_parens(arg) {
+        ast::Expr::Ident(i) => {
+            let helper = i.syntax().text().to_string();
+            let function = resolve::let_bound(i.syntax(), &helper)?.value()?;
+            Some((function, helper))
+        }
+        lambda @ ast::Expr::Lambda(_) => Some((lambda, label.to_owned())),
+        _ => None,
+    }
+}
+
 /// `expr` without the `with x;` around it (the names it brings stay resolvable: an editor
 /// only inserts names bound outside it).
 fn without_with(expr: ast::Expr) -> ast::Expr {
@@ -1806,28 +1746,15 @@ fn collect_output_sets(
                 }
             }
             // Two arguments: `f a b` is `(f a) b`.
-            let inner = match outer.lambda().map(unwrap_parens) {
-                Some(ast::Expr::Apply(inner)) => inner,
-                _ => {
-                    opaque.push(outer.syntax().clone());
-                    return;
-                }
-            };
-            let function = inner
-                .lambda()
-                .map(|f| f.syntax().text().to_string())
-                .unwrap_or_default();
-            let name = function.rsplit('.').next().unwrap_or_default();
-            match name {
-                "recursiveUpdate" => {
-                    for side in [inner.argument(), outer.argument()].into_iter().flatten() {
-                        collect_output_sets(side, sets, opaque, depth + 1);
-                    }
+            match call_of_two(&outer.clone().into()) {
+                Some((name, _, a, b)) if name == "recursiveUpdate" => {
+                    collect_output_sets(a, sets, opaque, depth + 1);
+                    collect_output_sets(b, sets, opaque, depth + 1);
                 }
                 // flake-parts: the module (maybe a function of `withSystem` and friends) sets
                 // `flake.nixosConfigurations`.
-                "mkFlake" => match outer.argument().map(|m| unwrap(m, true)) {
-                    Some(ast::Expr::AttrSet(module)) => sets.push((module, vec!["flake"])),
+                Some((name, _, _, module)) if name == "mkFlake" => match unwrap(module, true) {
+                    ast::Expr::AttrSet(module) => sets.push((module, vec!["flake"])),
                     _ => opaque.push(outer.syntax().clone()),
                 },
                 _ => opaque.push(outer.syntax().clone()),

@@ -14,7 +14,7 @@ pub mod inputs;
 pub mod overlay;
 pub mod reconcile;
 
-pub use reconcile::{reconcile, ModuleFileEdit, Reconciled};
+pub use reconcile::{reconcile, FileEdit, Reconciled};
 
 use std::path::Path;
 
@@ -73,7 +73,7 @@ pub struct Edited {
     /// The flake's new text; byte for byte the old text when nothing needed to change.
     pub text: String,
     /// The module files (the template's `./default.nix`) whose text changes.
-    pub module_files: Vec<ModuleFileEdit>,
+    pub module_files: Vec<FileEdit>,
     /// What the user should know about where the edit went (a configuration built by a
     /// helper function is edited at its call).
     pub notes: Vec<Diagnostic>,
@@ -119,7 +119,7 @@ pub fn finish_all<'f>(flake: &'f Flake, eds: Vec<Editor<'f>>) -> Result<Edited> 
     for (file, ed) in flake.module_files.iter().zip(eds) {
         let new = finish(|| Ok(ed), &file.path, &file.text)?;
         if new != file.text {
-            module_files.push(ModuleFileEdit {
+            module_files.push(FileEdit {
                 path: file.path.clone(),
                 old: file.text.clone(),
                 new,

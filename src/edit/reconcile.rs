@@ -38,14 +38,15 @@ pub struct Reconciled {
     /// True when `stale` items were removed (`--prune`).
     pub pruned: bool,
     /// The configuration's local module files that changed too.
-    pub module_files: Vec<ModuleFileEdit>,
+    pub module_files: Vec<FileEdit>,
     /// Where the edit went, when the user should know (see [`super::helper_note`]).
     pub notes: Vec<crate::diag::Diagnostic>,
 }
 
-/// A local module file of the configuration that the reconcile changed.
+/// A file an edit changes (a configuration's local module file, or the flake itself): its
+/// text before and after.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleFileEdit {
+pub struct FileEdit {
     /// The file, as reached from the flake (`<dir>/default.nix`).
     pub path: PathBuf,
     /// What it held when read.

@@ -21,21 +21,9 @@ use crate::diag::{Diagnostic, Result};
 use crate::nix::ast::{Entry, Expr, Item, Param};
 use crate::nix::{self, SyntaxError};
 
-/// A flake's new text, and what happened to owned items the plan no longer has.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlakeText {
-    /// The whole file.
-    pub text: String,
-    /// Owned items the plan no longer has (kept, unless `pruned`).
-    pub stale: Vec<String>,
-    /// True when the `stale` items were removed (`--prune`).
-    pub pruned: bool,
-    /// The configuration's local module files (the template's `./default.nix`) that change
-    /// too: what they held and their new text.
-    pub module_files: Vec<crate::edit::reconcile::ModuleFileEdit>,
-    /// Where the edit went, when the user should know.
-    pub notes: Vec<Diagnostic>,
-}
+/// A flake's new text, and what happened to owned items the plan no longer has: what the
+/// editor's reconcile gives, and a new file's text with nothing stale.
+pub use crate::edit::Reconciled as FlakeText;
 
 /// The flake text for `plan`, given what the file at `path` holds now.
 ///
@@ -51,16 +39,7 @@ pub fn flake_text(
     examples: &Examples,
 ) -> Result<FlakeText> {
     match existing {
-        Some(old) if !force => {
-            let done = crate::edit::reconcile(path, old, plan, prune)?;
-            Ok(FlakeText {
-                text: done.text,
-                stale: done.stale,
-                pruned: done.pruned,
-                module_files: done.module_files,
-                notes: done.notes,
-            })
-        }
+        Some(old) if !force => crate::edit::reconcile(path, old, plan, prune),
         _ => {
             let text = emit(plan, examples).map_err(|e| {
                 Diagnostic::in_file(

@@ -29,14 +29,20 @@ pub fn resolve_local(raw: &str, base: &Path, home: Option<&Path>) -> Option<Path
     Some(normalize(&absolute))
 }
 
-/// Folds `.` and `..` without touching the filesystem.
+/// Folds `.` and `..` without touching the filesystem. A relative path keeps the `..` that
+/// climb above its start (`../x` stays `../x`); above `/` there is nothing (`/..` is `/`).
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                let climbs = out.file_name().is_none() && !out.has_root();
+                if climbs {
+                    out.push("..");
+                } else {
+                    out.pop();
+                }
             }
             other => out.push(other.as_os_str()),
         }
@@ -67,6 +73,14 @@ pub fn home_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(normalize(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/a/../..")), PathBuf::from("/"));
+    }
 
     #[test]
     fn home_forms_expand() {

@@ -279,7 +279,7 @@ pub fn module_reference(item: &SyntaxNode) -> String {
 /// A Nix value that is plain data (strings without interpolation, numbers, booleans, `null`,
 /// lists and non-recursive sets of those), as JSON; `None` for code.
 pub fn data_value(expr: &ast::Expr) -> Option<serde_json::Value> {
-    match unwrap_parens_only(expr.clone()) {
+    match unwrap_parens(expr.clone()) {
         ast::Expr::Str(s) => static_string(&s).map(serde_json::Value::String),
         ast::Expr::Literal(l) => {
             let text = l.syntax().text().to_string();
@@ -423,7 +423,7 @@ pub fn unwrap(expr: ast::Expr, modules: bool) -> ast::Expr {
 /// merges with other modules' definitions (kdevops' `nixpkgs.overlays = lib.mkAfter [ ... ]`
 /// keeps its overlays after the library's), so an edit inside keeps it.
 pub fn priority_wrapper(expr: &ast::Expr) -> Option<(String, ast::Expr)> {
-    let ast::Expr::Apply(apply) = unwrap_parens_only(expr.clone()) else {
+    let ast::Expr::Apply(apply) = unwrap_parens(expr.clone()) else {
         return None;
     };
     let function = apply.lambda()?;
@@ -448,10 +448,12 @@ pub fn priority_wrapper(expr: &ast::Expr) -> Option<(String, ast::Expr)> {
             .then_some(name)?
         }
     };
-    Some((name, unwrap_parens_only(apply.argument()?)))
+    Some((name, unwrap_parens(apply.argument()?)))
 }
 
-fn unwrap_parens_only(expr: ast::Expr) -> ast::Expr {
+/// The expression inside any number of parentheses (`((x))` is `x`). Unlike [`unwrap`] it
+/// stops at `let`, functions and `mkIf`.
+pub fn unwrap_parens(expr: ast::Expr) -> ast::Expr {
     let mut e = expr;
     while let ast::Expr::Paren(p) = &e {
         match p.expr() {
