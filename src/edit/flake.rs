@@ -999,11 +999,17 @@ impl Flake {
         };
         // A parameter written as an element of the helper's own list
         // (`modules = [ common path ];`): a module path passed by the call is read too.
+        // A name's string value: the one `genAttrs` passes, or a string the call writes
+        // (`mkHost "a"`, `mkHost { hostname = "a"; }`).
         let known_value = |param: &str| -> Option<String> {
-            params.iter().enumerate().find_map(|(i, p)| match p {
+            let given = params.iter().enumerate().find_map(|(i, p)| match p {
                 Some(ast::Param::IdentParam(ip)) if ip.syntax().text() == param => {
                     known.get(i).cloned().flatten()
                 }
+                _ => None,
+            });
+            given.or_else(|| match passed(param, None).map(unwrap_parens) {
+                Some(ast::Expr::Str(s)) => static_string(&s),
                 _ => None,
             })
         };
@@ -1016,13 +1022,12 @@ impl Flake {
                         config.passed_modules.push(p.syntax().clone());
                     }
                 }
-                // `./hosts/${name}` with the name known.
-                ast::Expr::PathRel(p) if p.syntax().text().to_string().contains("${") => {
-                    if let Some(path) = interpolated_path(&p, &known_value) {
-                        config.named_modules.push((path, p.syntax().clone()));
+                // `./hosts/${name}` or `./hosts + "/${name}"`, with the name known.
+                other => {
+                    if let Some(path) = named_path(&other, &known_value) {
+                        config.named_modules.push((path, other.syntax().clone()));
                     }
                 }
-                _ => {}
             }
         }
         for node in &opaque {
@@ -1648,6 +1653,42 @@ fn interpolated_path(
         }
     }
     (out.starts_with("./") && !out.contains("${")).then_some(out)
+}
+
+/// A module path a helper writes from its parameters, worked out with their `known` values:
+/// `./hosts/${name}`, `./hosts + "/${name}"` or `./hosts + "/${name}/default.nix"`. `None`
+/// for a path without interpolation (an ordinary module path, read as one) and any other
+/// expression.
+fn named_path(expr: &ast::Expr, known: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    match expr {
+        ast::Expr::PathRel(p) if p.syntax().text().to_string().contains("${") => {
+            interpolated_path(p, known)
+        }
+        ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Add) => {
+            let ast::Expr::PathRel(dir) = unwrap_parens(op.lhs()?) else {
+                return None;
+            };
+            let ast::Expr::Str(rest) = unwrap_parens(op.rhs()?) else {
+                return None;
+            };
+            let mut tail = String::new();
+            for part in rest.normalized_parts() {
+                match part {
+                    ast::InterpolPart::Literal(text) => tail.push_str(&text),
+                    ast::InterpolPart::Interpolation(i) => match i.expr().map(unwrap_parens) {
+                        Some(ast::Expr::Ident(name)) => {
+                            tail.push_str(&known(&name.syntax().text().to_string())?)
+                        }
+                        _ => return None,
+                    },
+                }
+            }
+            let dir = interpolated_path(&dir, known)?;
+            // `./hosts + "/a"` is `./hosts/a`; without the slash Nix joins the names.
+            (tail.starts_with('/') && !tail.contains("..")).then(|| format!("{dir}{tail}"))
+        }
+        _ => None,
+    }
 }
 
 /// `f a b` (through parentheses): the last name of `f` (`mapAttrs` for

@@ -1264,3 +1264,56 @@ fn a_host_module_named_by_genattrs_takes_the_overlay() {
     assert_eq!(w.read("hosts/b/default.nix"), host("b"));
     assert_eq!(w.read("flake.nix"), flake);
 }
+
+#[test]
+fn a_host_module_named_from_the_calls_string_takes_the_overlay() {
+    // `mkHost "a"` and `mkHost { hostname = "b"; }`: the helper names the host's module from
+    // the string the call writes, as a path with interpolation or as `dir + "/${name}"`.
+    for (helper, call_a, call_b) in [
+        (
+            "mkHost = name: nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        specialArgs = { inherit inputs; };\n        modules = [ ./hosts/${name}/configuration.nix ];\n      };",
+            "mkHost \"a\"",
+            "mkHost \"b\"",
+        ),
+        (
+            "mkHost = { hostname, system ? \"x86_64-linux\" }: nixpkgs.lib.nixosSystem {\n        inherit system;\n        specialArgs = { inherit inputs; };\n        modules = [ (./hosts + \"/${hostname}/configuration.nix\") ];\n      };",
+            "mkHost { hostname = \"a\"; }",
+            "mkHost { hostname = \"b\"; }",
+        ),
+    ] {
+        let w = Work::new();
+        let flake = format!(
+            "{{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n  outputs = {{ self, nixpkgs, ... }}@inputs:\n    let\n      {helper}\n    in {{\n      nixosConfigurations = {{\n        a = {call_a};\n        b = {call_b}; # the second host\n      }};\n    }};\n}}\n"
+        );
+        let host =
+            |h: &str| format!("{{ inputs, pkgs, ... }}:\n{{\n  networking.hostName = \"{h}\";\n}}\n");
+        w.write("flake.nix", &flake);
+        w.write("hosts/a/configuration.nix", &host("a"));
+        w.write("hosts/b/configuration.nix", &host("b"));
+        let src = w.dir.path().join("src/fio");
+        std::fs::create_dir_all(&src).unwrap();
+        let add = [
+            "overlay", "add", "fio", "--src", src.to_str().unwrap(), "--config", "b",
+        ];
+        let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &add);
+        assert_eq!(code, 0, "{err}");
+        let b = w.read("hosts/b/configuration.nix");
+        assert!(b.contains("src = inputs.fio-src;"), "{b}");
+        assert_parses("hosts/b/configuration.nix", &b);
+        assert_eq!(w.read("hosts/a/configuration.nix"), host("a"));
+        let new_flake = w.read("flake.nix");
+        assert!(new_flake.contains("fio-src"), "the input is declared: {new_flake}");
+        assert!(new_flake.contains("# the second host"));
+        assert_parses("flake.nix", &new_flake);
+        let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &add);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(w.read("hosts/b/configuration.nix"), b, "a second add is a no-op");
+        let (code, _, err) = crate::support::edits::run_in(
+            w.dir.path(),
+            &["overlay", "remove", "fio", "--config", "b"],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(w.read("hosts/b/configuration.nix"), host("b"));
+        assert_eq!(w.read("flake.nix"), flake);
+    }
+}
