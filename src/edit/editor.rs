@@ -59,9 +59,6 @@ struct InlineInsert {
     single: String,
     /// The member rendered at the container's inner indentation, for an expansion.
     expanded: String,
-    /// The container's delimiters, for an expansion.
-    open: String,
-    close: String,
 }
 
 /// An inline container rewritten one member a line.
@@ -176,22 +173,27 @@ impl<'a> Editor<'a> {
 
     /// Expands `container` (an inline list or set) one member a line, with `new` after
     /// `anchor` (`None`: first). Later insertions into the same container join this expansion.
-    fn expand(
-        &mut self,
-        container: &SyntaxNode,
-        anchor: Option<&SyntaxNode>,
-        new: String,
-        open: String,
-        close: &str,
-    ) {
-        let range = container.text_range();
+    fn expand(&mut self, container: &SyntaxNode, anchor: Option<&SyntaxNode>, new: String) {
         let anchor = anchor.map(|a| a.text_range());
-        if let Some(e) = self.expansions.iter_mut().find(|e| e.range == range) {
-            e.insert(anchor, new);
-            return;
+        let e = self.expansion(container);
+        e.insert(anchor, new);
+    }
+
+    /// The expansion of `container`, made when there is none yet (with the insertions
+    /// already waiting for it).
+    fn expansion(&mut self, container: &SyntaxNode) -> &mut Expansion {
+        let range = container.text_range();
+        if let Some(i) = self.expansions.iter().position(|e| e.range == range) {
+            return &mut self.expansions[i];
         }
         let indent = self.line_indent(range.start().into()).to_owned();
         let inner_indent = self.deeper(&indent);
+        let rec = ast::AttrSet::cast(container.clone()).is_some_and(|s| s.rec_token().is_some());
+        let (open, close) = match (container.kind(), rec) {
+            (SyntaxKind::NODE_LIST, _) => ("[", "]"),
+            (_, true) => ("rec {", "}"),
+            (_, false) => ("{", "}"),
+        };
         let parts = container
             .children_with_tokens()
             .filter(|c| match c {
@@ -205,7 +207,7 @@ impl<'a> Editor<'a> {
         let mut e = Expansion {
             range,
             parts,
-            open,
+            open: open.to_owned(),
             close: close.to_owned(),
             indent,
             inner_indent,
@@ -219,8 +221,8 @@ impl<'a> Editor<'a> {
         for p in mine {
             e.insert(p.anchor, p.expanded);
         }
-        e.insert(anchor, new);
         self.expansions.push(e);
+        self.expansions.last_mut().expect("just pushed")
     }
 
     /// Replaces `range` with `text`.
@@ -414,17 +416,12 @@ impl<'a> Editor<'a> {
         let inner_indent = self.deeper(&indent);
         let single = self.render_binding(keys, expr, "");
         let new = self.render_binding(keys, expr, &inner_indent);
-        let rec = if set.rec_token().is_some() {
-            "rec {"
-        } else {
-            "{"
-        };
         let already = self
             .expansions
             .iter()
             .any(|e| e.range == set.syntax().text_range());
         if single.contains('\n') || already {
-            self.expand(set.syntax(), anchor.as_ref(), new, rec.to_owned(), "}");
+            self.expand(set.syntax(), anchor.as_ref(), new);
             return;
         }
         let offset = match &anchor {
@@ -437,8 +434,6 @@ impl<'a> Editor<'a> {
             offset,
             single,
             expanded: new,
-            open: rec.to_owned(),
-            close: "}".to_owned(),
         });
     }
 
@@ -480,7 +475,7 @@ impl<'a> Editor<'a> {
                         .find(|c| c.text_range() == a)
                         .and_then(|c| c.into_node())
                 });
-                self.expand(&p.container, anchor.as_ref(), p.expanded, p.open, &p.close);
+                self.expand(&p.container, anchor.as_ref(), p.expanded);
                 continue;
             }
             let is_empty_list = p.container.kind() == SyntaxKind::NODE_LIST
@@ -606,7 +601,7 @@ impl<'a> Editor<'a> {
             .any(|e| e.range == list.syntax().text_range());
         if single.contains('\n') || already {
             // Expand the list, RFC 166 style: one element per line.
-            self.expand(list.syntax(), anchor.as_ref(), new, "[".to_owned(), "]");
+            self.expand(list.syntax(), anchor.as_ref(), new);
             return;
         }
         let offset = match &anchor {
@@ -619,8 +614,6 @@ impl<'a> Editor<'a> {
             offset,
             single,
             expanded: new,
-            open: "[".to_owned(),
-            close: "]".to_owned(),
         });
     }
 

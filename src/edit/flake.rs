@@ -58,6 +58,12 @@ pub struct Config {
     /// Modules that come from a `let`-bound list shared with other configurations
     /// (`modules = shared ++ [ ... ];`): seen, never edited.
     pub shared_modules: Vec<ast::Expr>,
+    /// The lists `shared_modules` come from (a helper's own `modules`, a `let`-bound
+    /// `common`): where a new module goes only when the configuration has no module of its
+    /// own written in the files read ([`Config::shared_fallback`]).
+    pub shared_lists: Vec<ast::List>,
+    /// What to call `shared_lists` in messages (`` `mkHost`'s own `modules` ``).
+    pub shared_by: Option<String>,
     /// The inline modules (list elements that are attribute sets, possibly behind a module
     /// function, `let` or `mkIf`) of `module_lists`, in order; imported module paths are not
     /// here. A module file has exactly one: the file itself.
@@ -95,6 +101,8 @@ impl Config {
             args,
             module_lists: Vec::new(),
             shared_modules: Vec::new(),
+            shared_lists: Vec::new(),
+            shared_by: None,
             inline_modules: Vec::new(),
             opaque_imports: Vec::new(),
             opaque_modules: Vec::new(),
@@ -233,6 +241,39 @@ impl Config {
         unconditional()
             .find(|m| m.set.syntax().text().contains_char('\n'))
             .or_else(|| unconditional().next())
+    }
+
+    /// True when the configuration's `nixosSystem` call passes the flake's inputs to its
+    /// modules as `inputs` (`specialArgs = { inherit inputs; };`, also merged with `//`).
+    pub fn passes_inputs(&self) -> bool {
+        let has_inputs =
+            |set: &ast::AttrSet| !matches!(lookup(set, &["inputs"]), Lookup::Missing { .. });
+        [self.args.as_ref(), self.system_args.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|args| match lookup(args, &["specialArgs"]) {
+                Lookup::Found { value, .. } => {
+                    let mut sets = Vec::new();
+                    let mut rest = Vec::new();
+                    collect_sets(value, &mut sets, &mut rest);
+                    sets.iter().any(has_inputs)
+                }
+                Lookup::Scattered(list) => list.iter().any(|b| {
+                    binding_keys(b).is_some_and(|k| k.get(1).is_some_and(|k| k == "inputs"))
+                }),
+                _ => false,
+            })
+    }
+
+    /// The shared list a new module goes into when the configuration has no module list and
+    /// no module of its own in the files read (`a = mkHost "a";` with `hosts/a` missing, or
+    /// `modules = common;`): other configurations get what goes there too, which the edit's
+    /// note says.
+    pub fn shared_fallback(&self) -> Option<&ast::List> {
+        if !self.module_lists.is_empty() || self.main_module().is_some() {
+            return None;
+        }
+        self.shared_lists.last()
     }
 }
 
@@ -675,6 +716,7 @@ impl Flake {
     ) -> Result<Config> {
         let call = without_with(unwrap(value.clone(), false));
         // A name of `genAttrs names mkHost`: `mkHost "<name>"`.
+        let known_name = (name != EVERY).then(|| name.clone());
         if let Some((function, helper)) = self.generator_of(&call) {
             return match self.helper_config_with(
                 &name,
@@ -683,7 +725,7 @@ impl Flake {
                 &helper,
                 function,
                 &[None],
-                &[Some(name.clone())],
+                &[known_name],
             )? {
                 Some(config) => Ok(config),
                 None => fail(self.opaque(
@@ -697,14 +739,20 @@ impl Flake {
         }
         // A host of `mapAttrs mkHost hosts`: its value goes to `mkHost` as the second argument.
         if let Some((function, helper)) = self.mapper_of(&call, &binding) {
-            let host = binding.value();
-            return match self.helper_config_of(
+            // The host's value, when the mapped set is written in the file.
+            let host = binding.value().filter(|v| {
+                !v.syntax()
+                    .text_range()
+                    .contains_range(call.syntax().text_range())
+            });
+            return match self.helper_config_with(
                 &name,
                 &binding,
                 binding.syntax(),
                 &helper,
                 function,
                 &[None, host],
+                &[known_name],
             )? {
                 Some(config) => Ok(config),
                 None => fail(self.opaque(
@@ -767,16 +815,18 @@ impl Flake {
                 let mut opaque = Vec::new();
                 collect_lists(value, &mut config.module_lists, &mut opaque);
                 for node in &opaque {
-                    if let Some(list) =
-                        ast::Ident::cast(node.clone()).and_then(|i| let_bound_list(&i))
-                    {
-                        config.shared_modules.extend(list.items());
+                    if let Some(ident) = ast::Ident::cast(node.clone()) {
+                        if let Some(list) = let_bound_list(&ident) {
+                            config.shared_modules.extend(list.items());
+                            config.shared_by = Some(format!("`{}`", ident.syntax().text()));
+                            config.shared_lists.push(list);
+                        }
                     }
                 }
                 for item in config.shared_modules.clone() {
                     config.add_item(&item, true);
                 }
-                if config.module_lists.is_empty() {
+                if config.module_lists.is_empty() && config.shared_lists.is_empty() {
                     let node = opaque
                         .first()
                         .cloned()
@@ -836,19 +886,16 @@ impl Flake {
         // Each configuration's value is the call itself: `config` reads it per name.
         let call: ast::Expr = apply.into();
         let mut out = Vec::new();
-        match (name.as_str(), written_value(first), written_value(second)) {
-            ("genAttrs", ast::Expr::List(names), _) => {
-                let binding = expr
-                    .syntax()
-                    .ancestors()
-                    .find_map(ast::AttrpathValue::cast)?;
-                for item in names.items() {
-                    let ast::Expr::Str(name) = unwrap_parens(item) else {
-                        return None;
-                    };
-                    out.push((static_string(&name)?, binding.clone(), call.clone()));
-                }
-            }
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let at_binding = || expr.syntax().ancestors().find_map(ast::AttrpathValue::cast);
+        match (
+            name.as_str(),
+            written_value(first.clone()),
+            written_value(second),
+        ) {
             ("mapAttrs", _, ast::Expr::AttrSet(hosts)) if hosts.inherits().next().is_none() => {
                 for b in hosts.attrpath_values() {
                     let keys = binding_keys(&b)?;
@@ -856,6 +903,25 @@ impl Flake {
                         return None;
                     };
                     out.push((name.clone(), b.clone(), call.clone()));
+                }
+            }
+            // Names computed from a list or a directory (`readDir ./hosts`), all at the
+            // `nixosConfigurations` binding; when they cannot be worked out, one entry
+            // stands for every configuration the function builds.
+            ("genAttrs" | "mapAttrs", _, mapped) => {
+                let binding = at_binding()?;
+                let names = if name == "genAttrs" {
+                    crate::nix::eval::string_list(&first, &dir)
+                } else {
+                    crate::nix::eval::attr_names(&mapped, &dir)
+                };
+                match names {
+                    Some(names) => {
+                        for n in names {
+                            out.push((n, binding.clone(), call.clone()));
+                        }
+                    }
+                    None => out.push((EVERY.to_owned(), binding, call)),
                 }
             }
             _ => return None,
@@ -928,6 +994,35 @@ impl Flake {
         args: &[Option<ast::Expr>],
         known: &[Option<String>],
     ) -> Result<Option<Config>> {
+        self.helper_config_in(
+            name,
+            binding,
+            call,
+            helper,
+            function,
+            args,
+            known,
+            &|_| None,
+            4,
+        )
+    }
+
+    /// [`Flake::helper_config_with`] for a helper called from another function's body
+    /// (`name: _: mkHost name`): `outer` gives the string value of that function's
+    /// parameters, and `depth` bounds how many such calls are followed.
+    #[allow(clippy::too_many_arguments)]
+    fn helper_config_in(
+        &self,
+        name: &str,
+        binding: &ast::AttrpathValue,
+        call: &SyntaxNode,
+        helper: &str,
+        function: ast::Expr,
+        args: &[Option<ast::Expr>],
+        known: &[Option<String>],
+        outer: &dyn Fn(&str) -> Option<String>,
+        depth: usize,
+    ) -> Result<Option<Config>> {
         let mut params = Vec::new();
         let mut body = unwrap_parens(function);
         while let ast::Expr::Lambda(l) = body {
@@ -947,22 +1042,6 @@ impl Flake {
                 &format!("pass the modules to `{helper}` as a list written in the call (`{helper} ... [ ... ]`), or give the configuration its own `nixpkgs.lib.nixosSystem {{ ... }}`"),
             ))
         };
-        let ast::Expr::Apply(system) = body else {
-            return refuse("its body is not a `nixosSystem { ... }` call");
-        };
-        let Some(ast::Expr::AttrSet(system_args)) = system.argument().map(|a| unwrap(a, false))
-        else {
-            return refuse("the arguments of its `nixosSystem` call are not an attribute set");
-        };
-        let mut config = Config::new(name.to_owned(), Some(binding.clone()), None);
-        let mut own = Vec::new();
-        let mut opaque = Vec::new();
-        if let Lookup::Found { value, .. } = lookup(&system_args, &["modules"]) {
-            collect_lists(value, &mut own, &mut opaque);
-        }
-        for list in &own {
-            config.shared_modules.extend(list.items());
-        }
         // What the call passes for each parameter that flows into `modules`.
         let passed = |param: &str, field: Option<&str>| -> Option<ast::Expr> {
             params.iter().enumerate().find_map(|(i, p)| {
@@ -997,8 +1076,6 @@ impl Flake {
                 }
             })
         };
-        // A parameter written as an element of the helper's own list
-        // (`modules = [ common path ];`): a module path passed by the call is read too.
         // A name's string value: the one `genAttrs` passes, or a string the call writes
         // (`mkHost "a"`, `mkHost { hostname = "a"; }`).
         let known_value = |param: &str| -> Option<String> {
@@ -1010,9 +1087,81 @@ impl Flake {
             });
             given.or_else(|| match passed(param, None).map(unwrap_parens) {
                 Some(ast::Expr::Str(s)) => static_string(&s),
+                Some(ast::Expr::Ident(i)) => outer(&i.syntax().text().to_string()),
                 _ => None,
             })
         };
+        // `name: _: mkHost name`: a function whose body calls a helper; the helper's
+        // arguments are read in this function's terms.
+        if let Some((inner, inner_helper, inner_args)) = let_bound_call(&body) {
+            if depth == 0 {
+                return Ok(None);
+            }
+            let in_outer = |arg: &ast::Expr| match unwrap_parens(arg.clone()) {
+                ast::Expr::Ident(i) => {
+                    let text = i.syntax().text().to_string();
+                    let is_param = params.iter().any(|p| match p {
+                        Some(ast::Param::IdentParam(ip)) => ip.syntax().text() == text.as_str(),
+                        Some(ast::Param::Pattern(pat)) => pat.pat_entries().any(|e| {
+                            e.ident()
+                                .is_some_and(|n| n.syntax().text() == text.as_str())
+                        }),
+                        None => false,
+                    });
+                    if is_param {
+                        passed(&text, None)
+                    } else {
+                        Some(arg.clone())
+                    }
+                }
+                _ => Some(arg.clone()),
+            };
+            let mapped: Vec<Option<ast::Expr>> = inner_args.iter().map(in_outer).collect();
+            let inner_known: Vec<Option<String>> = inner_args
+                .iter()
+                .map(|arg| match unwrap_parens(arg.clone()) {
+                    ast::Expr::Ident(i) => known_value(&i.syntax().text().to_string()),
+                    ast::Expr::Str(s) => static_string(&s),
+                    _ => None,
+                })
+                .collect();
+            let outer_names = |n: &str| known_value(n);
+            return self.helper_config_in(
+                name,
+                binding,
+                call,
+                &inner_helper,
+                inner,
+                &mapped,
+                &inner_known,
+                &outer_names,
+                depth - 1,
+            );
+        }
+        let ast::Expr::Apply(system) = body else {
+            return refuse("its body is not a `nixosSystem { ... }` call");
+        };
+        let Some(ast::Expr::AttrSet(system_args)) = system.argument().map(|a| unwrap(a, false))
+        else {
+            return refuse("the arguments of its `nixosSystem` call are not an attribute set");
+        };
+        let mut config = Config::new(name.to_owned(), Some(binding.clone()), None);
+        let mut own = Vec::new();
+        let mut opaque = Vec::new();
+        if let Lookup::Found { value, .. } = lookup(&system_args, &["modules"]) {
+            collect_lists(value, &mut own, &mut opaque);
+        }
+        for list in &own {
+            config.shared_modules.extend(list.items());
+        }
+        config.shared_lists = own.clone();
+        config.shared_by = Some(if ["genAttrs", "mapAttrs"].contains(&helper) {
+            format!("the `modules` of the function given to `{helper}`")
+        } else {
+            format!("`{helper}`'s own `modules`")
+        });
+        // A parameter written as an element of the helper's own list
+        // (`modules = [ common path ];`): a module path passed by the call is read too.
         for item in own.iter().flat_map(|l| l.items()) {
             match unwrap_parens(item) {
                 ast::Expr::Ident(i) => {
@@ -1038,6 +1187,7 @@ impl Flake {
                     match let_bound_list(&i) {
                         Some(list) => {
                             config.shared_modules.extend(list.items());
+                            config.shared_lists.push(list);
                             continue;
                         }
                         None => passed(&text, None),
@@ -1073,6 +1223,7 @@ impl Flake {
         if config.module_lists.is_empty()
             && config.passed_modules.is_empty()
             && config.named_modules.is_empty()
+            && config.shared_lists.is_empty()
         {
             return refuse("this call passes no list of modules to it");
         }
@@ -1098,8 +1249,24 @@ impl Flake {
         // does not stand in its way.
         let bindings = self.configuration_bindings()?;
         let names: Vec<String> = bindings.iter().map(|(n, _, _)| n.clone()).collect();
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|n| {
+                if n == EVERY {
+                    "(the names computed in `nixosConfigurations`)".to_owned()
+                } else {
+                    n
+                }
+            })
+            .collect();
+        // A name asked for among computed ones nixgen cannot list is taken at its word.
+        let computed = bindings.iter().find(|(n, _, _)| n == EVERY).cloned();
         match wanted {
-            Some(w) => match bindings.into_iter().find(|(n, _, _)| n == w) {
+            Some(w) => match bindings
+                .into_iter()
+                .find(|(n, _, _)| n == w)
+                .or_else(|| computed.map(|(_, binding, value)| (w.to_owned(), binding, value)))
+            {
                 Some((name, binding, value)) => self.config(name, binding, value),
                 None => fail(
                     Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
@@ -1688,6 +1855,44 @@ fn named_path(expr: &ast::Expr, known: &dyn Fn(&str) -> Option<String>) -> Optio
             (tail.starts_with('/') && !tail.contains("..")).then(|| format!("{dir}{tail}"))
         }
         _ => None,
+    }
+}
+
+/// The name standing for every configuration of `genAttrs names f` or `mapAttrs f hosts`
+/// when the names cannot be worked out (`readDir` of a directory that is not there).
+pub const EVERY: &str = "*";
+
+/// `body` as a call of a function a `let` binds to a lambda (`mkHost name`, `mkHost {
+/// hostname = name; }`): the function, its name and the arguments, in order.
+fn let_bound_call(body: &ast::Expr) -> Option<(ast::Expr, String, Vec<ast::Expr>)> {
+    let mut args = Vec::new();
+    let mut head = body.clone();
+    while let ast::Expr::Apply(a) = unwrap_parens(head.clone()) {
+        args.push(a.argument()?);
+        head = a.lambda()?;
+    }
+    args.reverse();
+    let ast::Expr::Ident(ident) = unwrap_parens(head) else {
+        return None;
+    };
+    let name = ident.syntax().text().to_string();
+    let function = resolve::let_bound(ident.syntax(), &name)?.value()?;
+    matches!(unwrap_parens(function.clone()), ast::Expr::Lambda(_))
+        .then_some((function, name, args))
+        .filter(|(_, _, args)| !args.is_empty())
+}
+
+/// The attribute sets an expression is made of through `//` (and parentheses); what is not
+/// a set written in the file goes to `rest`.
+fn collect_sets(expr: ast::Expr, sets: &mut Vec<ast::AttrSet>, rest: &mut Vec<SyntaxNode>) {
+    match unwrap(expr, false) {
+        ast::Expr::AttrSet(set) => sets.push(set),
+        ast::Expr::BinOp(op) if op.operator() == Some(rnix::ast::BinOpKind::Update) => {
+            for side in [op.lhs(), op.rhs()].into_iter().flatten() {
+                collect_sets(side, sets, rest);
+            }
+        }
+        other => rest.push(other.syntax().clone()),
     }
 }
 

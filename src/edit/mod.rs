@@ -82,6 +82,20 @@ pub struct Edited {
 /// The note for an edit of a configuration built by a helper function: it lands in the list
 /// the call passes, which is this configuration's alone.
 pub fn helper_note(flake: &Flake, config: &flake::Config) -> Option<Diagnostic> {
+    if let (Some(list), Some(by)) = (config.shared_fallback(), config.shared_by.as_ref()) {
+        return Some(
+            flake
+                .error_at(
+                    list.syntax(),
+                    if config.name == flake::EVERY {
+                        format!("the configurations computed here (nixgen cannot list them) have no module of their own in the files read: the edit went into {by}, so every one of them gets it")
+                    } else {
+                        format!("configuration `{}` has no module of its own in the files read: the edit went into {by}, which other configurations may share", config.name)
+                    },
+                )
+                .note(),
+        );
+    }
     let (helper, binding) = (config.helper.as_ref()?, config.binding.as_ref()?);
     Some(
         flake
@@ -146,14 +160,78 @@ pub fn scope_in_file(
     let (Some(input), true) = (input, flake.file_index(node) > 0) else {
         return scope;
     };
-    // At the module's body: an overlay function's own arguments are not the inputs.
-    let body = flake.file_of(node).top.syntax().clone();
-    if let Some(first) = crate::nix::resolve::input_spellings(&body, input)
-        .into_iter()
-        .next()
-    {
-        scope.inputs_name = first.strip_suffix(&format!(".{input}")).map(str::to_owned);
+    if let Some(name) = module_inputs_name(flake.file_of(node), input) {
+        scope.inputs_name = Some(name);
     }
+    scope
+}
+
+/// How a module file names the flake's inputs at its body (`inputs` from its argument
+/// pattern, or a `let` alias): the name before `.<input>`. An overlay function's own
+/// arguments are not the inputs, and neither is the module's `@args` binding (the module
+/// arguments, not the inputs).
+fn module_inputs_name(file: &Flake, input: &str) -> Option<String> {
+    let body = file.top.syntax().clone();
+    let module_bind = file
+        .root
+        .expr()
+        .and_then(|e| match flake::unwrap_parens(e) {
+            ast::Expr::Lambda(l) => match l.param() {
+                Some(ast::Param::Pattern(p)) => p.pat_bind().and_then(|b| b.ident()),
+                _ => None,
+            },
+            _ => None,
+        });
+    crate::nix::resolve::input_spellings(&body, input)
+        .into_iter()
+        .filter(|s| {
+            module_bind
+                .as_ref()
+                .is_none_or(|b| !s.starts_with(&format!("{}.", b.syntax().text())))
+        })
+        .find_map(|s| s.strip_suffix(&format!(".{input}")).map(str::to_owned))
+}
+
+/// [`scope_in_file`] for a new overlay entry at `node`, making the flake's inputs reachable
+/// there when they are not: a module file of a configuration that passes `inputs` through
+/// `specialArgs` gets `inputs` in its argument pattern (`{ pkgs, ... }:` becomes `{ pkgs,
+/// inputs, ... }:`), and a module file that is a plain set becomes a function of it.
+pub fn reach_inputs_at(
+    flake: &Flake,
+    config: &flake::Config,
+    eds: &mut [editor::Editor],
+    node: &rnix::SyntaxNode,
+    base: &crate::generate::OverlayScope,
+    input: Option<&str>,
+) -> crate::generate::OverlayScope {
+    let mut scope = scope_in_file(flake, node, base, input);
+    let index = flake.file_index(node);
+    let Some(input) = input else {
+        return scope;
+    };
+    let file = flake.file_of(node);
+    if index == 0 || module_inputs_name(file, input).is_some() || !config.passes_inputs() {
+        return scope;
+    }
+    let Some(expr) = file.root.expr() else {
+        return scope;
+    };
+    match flake::unwrap_parens(expr.clone()) {
+        ast::Expr::Lambda(l) => match l.param() {
+            Some(ast::Param::Pattern(p)) => {
+                let named = p
+                    .pat_entries()
+                    .any(|e| e.ident().is_some_and(|i| i.syntax().text() == "inputs"));
+                if !named {
+                    eds[index].insert_pattern_entry(&p, "inputs");
+                }
+            }
+            _ => return scope,
+        },
+        ast::Expr::AttrSet(_) => eds[index].wrap(expr.syntax(), "{ inputs, ... }:\n", ""),
+        _ => return scope,
+    }
+    scope.inputs_name = Some("inputs".to_owned());
     scope
 }
 
@@ -172,10 +250,21 @@ pub enum OverlayTarget {
 /// unconditional list.
 pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<OverlayTarget>> {
     let lists = flake.overlays_lists(config)?;
-    let Some((first, _, list)) = lists.iter().find(|(m, _, _)| !m.conditional && !m.shared) else {
+    // With no module of its own, the configuration's lists are the shared ones.
+    let shared_ok = config.shared_fallback().is_some();
+    let Some((first, _, list)) = lists
+        .iter()
+        .find(|(m, _, _)| !m.conditional && (shared_ok || !m.shared))
+    else {
         return Ok(None);
     };
+    let one_line = |m: &flake::InlineModule| !m.set.syntax().text().contains_char('\n');
     let Some(main) = config.main_module() else {
+        // A one-line module such as the template's `{ nixpkgs.overlays = [ ... ]; }` stays
+        // as written: the entry goes into a module of its own after it.
+        if one_line(first) {
+            return Ok(None);
+        }
         return Ok(Some(OverlayTarget::List(list.clone())));
     };
     if let Some((_, _, own)) = lists
@@ -184,7 +273,6 @@ pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<Ov
     {
         return Ok(Some(OverlayTarget::List(own.clone())));
     }
-    let one_line = |m: &flake::InlineModule| !m.set.syntax().text().contains_char('\n');
     if one_line(first) && !one_line(main) {
         return Ok(Some(OverlayTarget::Module(main.clone())));
     }

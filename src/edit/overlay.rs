@@ -107,12 +107,14 @@ fn plan_add<'f>(
     }
     match super::overlay_target(flake, config)? {
         Some(super::OverlayTarget::List(list)) => {
-            let scope = super::scope_in_file(flake, list.syntax(), &scope, input);
+            let scope =
+                super::reach_inputs_at(flake, config, &mut eds, list.syntax(), &scope, input);
             let ed = &mut eds[flake.file_index(list.syntax())];
             add_entry(ed, &list, &request.entry, &scope)
         }
         Some(super::OverlayTarget::Module(module)) => {
-            let scope = super::scope_in_file(flake, module.set.syntax(), &scope, input);
+            let scope =
+                super::reach_inputs_at(flake, config, &mut eds, module.set.syntax(), &scope, input);
             let value = Expr::List(vec![
                 Item::Newline,
                 Item::Expr(OverlayEntry::overlay_of(
@@ -263,8 +265,8 @@ fn create_overlays(
 ) -> Result<()> {
     // Only the entry: nixos-flake's default overlay is the author's call (and leaving it out
     // keeps `overlay remove` an exact inverse).
-    let overlay_in = |node: &SyntaxNode| {
-        let scope = super::scope_in_file(flake, node, scope, input);
+    let overlay_in = |eds: &mut [Editor], node: &SyntaxNode| {
+        let scope = super::reach_inputs_at(flake, config, eds, node, scope, input);
         Expr::List(vec![
             Item::Newline,
             Item::Expr(OverlayEntry::overlay_of(
@@ -275,12 +277,12 @@ fn create_overlays(
     };
     match config.main_module() {
         Some(module) => {
-            let value = overlay_in(module.set.syntax());
+            let value = overlay_in(eds, module.set.syntax());
             let ed = &mut eds[flake.file_index(module.set.syntax())];
             insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value)
         }
         None => {
-            let list = config.module_lists.last().ok_or_else(|| {
+            let list = config.module_lists.last().or(config.shared_fallback()).ok_or_else(|| {
                 let message = format!(
                     "configuration `{}` has no `modules` list in this file to add an overlay to",
                     config.name
@@ -293,7 +295,7 @@ fn create_overlays(
             })?;
             let module = Expr::Attrs(vec![Entry::Binding(
                 vec!["nixpkgs".into(), "overlays".into()],
-                overlay_in(list.syntax()),
+                overlay_in(eds, list.syntax()),
             )]);
             eds[flake.file_index(list.syntax())].insert_item(list, None, &module);
             Ok(())

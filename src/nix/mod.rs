@@ -11,6 +11,7 @@
 
 pub mod ast;
 pub mod escape;
+pub mod eval;
 pub mod hash;
 pub mod resolve;
 pub mod scope;

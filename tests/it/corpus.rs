@@ -471,11 +471,8 @@ const REFUSALS: &[(&str, &str, usize, usize, &str)] = &[
     ("refuse/04-inherit-inputs.nix", "fio", 9, 5, "inherit"),
     ("refuse/05-dynamic-config-key.nix", "fio", 12, 7, "${"),
     ("refuse/06-import-hosts.nix", "fio", 15, 27, "import"),
-    ("refuse/07-modules-variable.nix", "fio", 17, 19, "modules"),
     ("refuse/08-inputs-import.nix", "fio", 5, 12, "import"),
-    ("refuse/09-genattrs-configs.nix", "fio", 9, 27, "genAttrs"),
     ("refuse/10-quoted-dynamic-key.nix", "fio", 13, 9, "${"),
-    ("refuse/11-helper-no-list.nix", "fio", 24, 31, "mkHost"),
 ];
 
 #[test]

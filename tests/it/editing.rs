@@ -1317,3 +1317,90 @@ fn a_host_module_named_from_the_calls_string_takes_the_overlay() {
         assert_eq!(w.read("flake.nix"), flake);
     }
 }
+
+/// `mapAttrs (name: _: mkHost name)` over `filterAttrs` of `readDir ./hosts`: the names are
+/// the host directories; `--config` picks one, whose module (named by the helper) takes the
+/// overlay and gets `inputs` in its argument pattern (the helper passes it in
+/// `specialArgs`). With the directory missing (only the flake at hand), the overlay goes into
+/// the helper's own list, which every computed configuration shares, and a note says so.
+#[test]
+fn configurations_computed_from_a_directory_listing() {
+    let flake = r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  outputs = { self, nixpkgs, ... }@inputs:
+    let
+      lib = nixpkgs.lib;
+      # one system per directory under ./hosts
+      mkHost = name: lib.nixosSystem {
+        system = "x86_64-linux";
+        specialArgs = { inherit inputs; };
+        modules = [
+          ./hosts/${name}
+          { networking.hostName = name; }
+        ];
+      };
+    in {
+      nixosConfigurations = builtins.mapAttrs (name: _: mkHost name)
+        (lib.filterAttrs (_: type: type == "directory") (builtins.readDir ./hosts));
+    };
+}
+"#;
+    let host = |h: &str| {
+        format!("{{ pkgs, ... }}:\n{{\n  # host {h}\n  services.openssh.enable = true;\n}}\n")
+    };
+    let w = Work::new();
+    w.write("flake.nix", flake);
+    w.write("hosts/alpha/default.nix", &host("alpha"));
+    w.write("hosts/beta/default.nix", &host("beta"));
+    w.write("hosts/README.md", "not a host\n");
+    let src = w.dir.path().join("src/fio");
+    std::fs::create_dir_all(&src).unwrap();
+    let add = ["overlay", "add", "fio", "--src", src.to_str().unwrap()];
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &add);
+    assert_eq!(code, 1, "two configurations: {err}");
+    assert!(
+        err.contains("alpha, beta"),
+        "the directories, not README.md: {err}"
+    );
+    let with_config: Vec<&str> = add.iter().copied().chain(["--config", "beta"]).collect();
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &with_config);
+    assert_eq!(code, 0, "{err}");
+    let beta = w.read("hosts/beta/default.nix");
+    assert!(
+        beta.starts_with("{ pkgs, inputs, ... }:\n{\n  # host beta\n"),
+        "{beta}"
+    );
+    assert!(beta.contains("src = inputs.fio-src;"), "{beta}");
+    assert_parses("hosts/beta/default.nix", &beta);
+    assert_eq!(w.read("hosts/alpha/default.nix"), host("alpha"));
+    let (code, _, _) = crate::support::edits::run_in(w.dir.path(), &with_config);
+    assert_eq!(code, 0);
+    assert_eq!(
+        w.read("hosts/beta/default.nix"),
+        beta,
+        "a second add is a no-op"
+    );
+
+    // Only the flake: the names cannot be listed.
+    let w = Work::new();
+    w.write("flake.nix", flake);
+    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
+    let (code, _, err) =
+        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("every one of them gets it"), "{err}");
+    assert!(
+        err.contains("flake.nix:10:19"),
+        "the note points at the list: {err}"
+    );
+    let edited = w.read("flake.nix");
+    assert!(
+        edited.contains("          { networking.hostName = name; }\n          {\n            nixpkgs.overlays = [\n"),
+        "{edited}"
+    );
+    assert!(edited.contains("# one system per directory under ./hosts"));
+    assert_parses("flake.nix", &edited);
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &["overlay", "remove", "fio"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("flake.nix"), flake, "remove gives the bytes back");
+}
