@@ -66,7 +66,7 @@ pub fn import(flake_path: &Path, name: Option<&str>) -> Result<Imported> {
     flake.load_module_files(&mut config).map_err(as_import)?;
     if let (Some(helper), Some(binding)) = (&config.helper, &config.binding) {
         return Err(flake
-            .error_at(binding.syntax(), format!("nixgen cannot import this: configuration `{}` is built by the function `{helper}`", config.name))
+            .error_at(binding.syntax(), format!("nixgen cannot import this: {} built by the function `{helper}`", config.described()))
             .with_help("host.yaml describes one configuration written out; write it as `nixpkgs.lib.nixosSystem { ... }` to import it (`generate` and `overlay add` do edit the lists passed to the function)")
             .into());
     }

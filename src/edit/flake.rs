@@ -243,6 +243,16 @@ impl Config {
             .or_else(|| unconditional().next())
     }
 
+    /// The configuration in words, for messages: "configuration `vm` is", or, for the ones
+    /// computed from names nixgen cannot list ([`EVERY`]), "the computed configurations are".
+    pub fn described(&self) -> String {
+        if self.name == EVERY {
+            "the configurations computed in `nixosConfigurations` are".to_owned()
+        } else {
+            format!("configuration `{}` is", self.name)
+        }
+    }
+
     /// True when the configuration's `nixosSystem` call passes the flake's inputs to its
     /// modules as `inputs` (`specialArgs = { inherit inputs; };`, also merged with `//`).
     pub fn passes_inputs(&self) -> bool {
@@ -1314,18 +1324,19 @@ impl Flake {
                     let value = resolve::priority_wrapper(&value)
                         .map(|(_, inner)| inner)
                         .unwrap_or(value);
-                    match unwrap_parens(value.clone()) {
-                        ast::Expr::List(list) => out.push((module.clone(), binding, list)),
-                        other => return fail(self.opaque(
-                            other.syntax(),
-                            "`nixpkgs.overlays` is not a list literal (it is built with `++`, \
-                             imported, or a variable)",
-                            "make `nixpkgs.overlays = [ ... ];` a plain list in this module, or \
-                             edit the overlays where they are defined",
-                        )),
+                    // A list, the lists of `[ ... ] ++ import ./overlays`, or the list a
+                    // `let` binds (`nixpkgs.overlays = overlays;`). Overlays nixgen cannot
+                    // read (imported, computed) are left alone: a new entry goes into a
+                    // module of its own beside them, and the module system joins the lists.
+                    let mut lists = Vec::new();
+                    let mut rest = Vec::new();
+                    collect_lists(written_value(value), &mut lists, &mut rest);
+                    for list in lists {
+                        out.push((module.clone(), binding.clone(), list));
                     }
                 }
-                l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixpkgs.overlays`")),
+                // `inherit (shared) overlays;`, `nixpkgs = import ./x.nix;`: left alone,
+                // as above.
                 _ => {}
             }
         }

@@ -275,7 +275,15 @@ fn create_overlays(
             )),
         ])
     };
-    match config.main_module() {
+    // A module that already sets `nixpkgs.overlays` (to overlays nixgen cannot read, or
+    // under `mkIf`) gets no second binding: the entry goes into a module of its own.
+    let free = |m: &&InlineModule| {
+        matches!(
+            crate::nix::resolve::lookup(&m.set, &["nixpkgs", "overlays"]),
+            crate::nix::resolve::Lookup::Missing { .. }
+        )
+    };
+    match config.main_module().filter(free) {
         Some(module) => {
             let value = overlay_in(eds, module.set.syntax());
             let ed = &mut eds[flake.file_index(module.set.syntax())];

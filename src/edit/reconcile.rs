@@ -1063,6 +1063,19 @@ impl<'f> Run<'f> {
             if cp.overlays.is_empty() {
                 return Ok(());
             }
+            // The main module sets overlays nixgen cannot read (`import ./overlays.nix`, an
+            // inherited list): a second binding beside it would be a duplicate.
+            if let Some(node) = match lookup(&main.set, &["nixpkgs", "overlays"]) {
+                Lookup::Found { value, .. } => Some(value.syntax().clone()),
+                Lookup::Opaque { node, .. } => Some(node),
+                _ => None,
+            } {
+                return Err(self
+                    .flake
+                    .error_at(&node, "`nixpkgs.overlays` is not a list nixgen can edit (it is imported, inherited or computed)")
+                    .with_help("make it `nixpkgs.overlays = [ ... ];` (`[ ... ] ++ import ./overlays.nix` works too), or add the overlays by hand")
+                    .into());
+            }
             let spellings = self.library_spellings(main.set.syntax())?;
             let default = respell(&Expr::path_of("nixos-flake.overlays.default"), &spellings);
             let mut items = vec![Item::Expr(default)];

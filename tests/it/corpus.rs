@@ -465,9 +465,6 @@ fn add_git_on_every_corpus_file() {
 /// What each refused file is refused for: the package added, and the line and column of the
 /// construct the error points at.
 const REFUSALS: &[(&str, &str, usize, usize, &str)] = &[
-    ("refuse/01-overlays-concat.nix", "kmod", 21, 32, "++"),
-    ("refuse/02-overlays-import.nix", "fio", 16, 30, "import"),
-    ("refuse/03-inherit-overlays.nix", "fio", 19, 15, "inherit"),
     ("refuse/04-inherit-inputs.nix", "fio", 9, 5, "inherit"),
     ("refuse/05-dynamic-config-key.nix", "fio", 12, 7, "${"),
     ("refuse/06-import-hosts.nix", "fio", 15, 27, "import"),
