@@ -595,7 +595,20 @@ impl Flake {
         for (body, prefix) in self.output_sets(&outputs)? {
             let mut path = prefix.clone();
             path.push("nixosConfigurations");
-            let found = lookup(&body, &path);
+            let found = match lookup(&body, &path) {
+                // `inherit nixosConfigurations;` with the set bound by a `let`.
+                Lookup::Opaque { node, .. }
+                    if inherited_from_let(&node, "nixosConfigurations").is_some() =>
+                {
+                    let binding =
+                        inherited_from_let(&node, "nixosConfigurations").expect("just seen");
+                    match binding.value() {
+                        Some(value) => Lookup::Found { binding, value },
+                        None => lookup(&body, &path),
+                    }
+                }
+                other => other,
+            };
             // `nixosConfigurations = { ... };` written again further down: Nix merges them.
             let again: Vec<ast::Expr> = match &found {
                 Lookup::Found { binding, .. } => body
@@ -619,8 +632,15 @@ impl Flake {
                 match found {
                 Lookup::Found { value, .. } => match without_with(unwrap(value.clone(), false)) {
                     ast::Expr::AttrSet(set) => {
-                        if let Some(i) = set.inherits().next() {
-                            return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit`", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };`"));
+                        // `inherit a b;`: configurations a `let` binds.
+                        for i in set.inherits() {
+                            for attr in i.attrs() {
+                                let name = resolve::attr_name(&attr).unwrap_or_default();
+                                match inherited_from_let(i.syntax(), &name).and_then(|b| Some((b.value()?, b))) {
+                                    Some((value, binding)) => bindings.push((name, binding, value)),
+                                    None => return fail(self.opaque(i.syntax(), "a configuration comes from an `inherit` nixgen cannot follow", "write each configuration as `name = nixpkgs.lib.nixosSystem { ... };` (or bind it in a `let` of this file)")),
+                                }
+                            }
                         }
                         for b in set.attrpath_values() {
                             let keys = binding_keys(&b).ok_or_else(|| {
@@ -657,8 +677,14 @@ impl Flake {
                 }
                 l @ Lookup::Opaque { .. } => return fail(self.refuse(&l, "`nixosConfigurations`")),
                 Lookup::Missing { .. } => {
-                    // A dynamic key may hide the configurations.
-                    if let Some(b) = body.attrpath_values().find(|b| binding_keys(b).is_none()) {
+                    // A dynamic first key may hide the configurations (`${name}.x` may not:
+                    // `devShells.${system}` is beside them).
+                    let dynamic_first = |b: &ast::AttrpathValue| {
+                        b.attrpath()
+                            .and_then(|p| p.attrs().next())
+                            .is_some_and(|a| resolve::attr_name(&a).is_none())
+                    };
+                    if let Some(b) = body.attrpath_values().find(dynamic_first) {
                         return fail(self.opaque(b.syntax(), "a configuration's name is computed (`${...}`)", "write the name literally"));
                     }
                 }
@@ -666,8 +692,23 @@ impl Flake {
             }
         }
         if bindings.is_empty() {
-            return fail(Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
-                .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"));
+            // Where they may come from instead: a part of the outputs nixgen cannot read
+            // (`lib.mkHosts [ ... ] // { ... }`), else the outputs' body.
+            let mut sets = Vec::new();
+            let mut opaque = Vec::new();
+            if let Some(body) = outputs.body() {
+                collect_output_sets(body, &mut sets, &mut opaque, 0);
+            }
+            return fail(match (opaque.first(), outputs.body()) {
+                (Some(part), _) => self
+                    .error_at(part, "the flake writes no `nixosConfigurations`; they may come from this expression, which nixgen cannot read")
+                    .with_help("write `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };` in the outputs, or run nixgen on the file that holds the configurations (--flake FILE)"),
+                (None, Some(body)) => self
+                    .error_at(body.syntax(), "the flake has no `nixosConfigurations`")
+                    .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"),
+                (None, None) => Diagnostic::in_file(&self.path, "the flake has no `nixosConfigurations`")
+                    .with_help("add `nixosConfigurations.<name> = nixpkgs.lib.nixosSystem { ... };`, or run `nixgen generate`"),
+            });
         }
         Ok(bindings)
     }
@@ -1158,8 +1199,19 @@ impl Flake {
         let mut config = Config::new(name.to_owned(), Some(binding.clone()), None);
         let mut own = Vec::new();
         let mut opaque = Vec::new();
-        if let Lookup::Found { value, .. } = lookup(&system_args, &["modules"]) {
-            collect_lists(value, &mut own, &mut opaque);
+        // `inherit modules;`: the helper's parameter, or a list a `let` binds.
+        let mut inherited_modules = false;
+        match lookup(&system_args, &["modules"]) {
+            Lookup::Found { value, .. } => collect_lists(value, &mut own, &mut opaque),
+            Lookup::Opaque { node, .. } => match inherited_from_let(&node, "modules")
+                .and_then(|b| b.value())
+            {
+                Some(value) => collect_lists(value, &mut own, &mut opaque),
+                None => {
+                    inherited_modules = ast::Inherit::cast(node).is_some_and(|i| i.from().is_none())
+                }
+            },
+            _ => {}
         }
         for list in &own {
             config.shared_modules.extend(list.items());
@@ -1172,13 +1224,21 @@ impl Flake {
         });
         // A parameter written as an element of the helper's own list
         // (`modules = [ common path ];`): a module path passed by the call is read too.
+        // A module the call writes (`mkHost { systemConfig = { ... }; }` into `modules = [
+        // systemConfig ... ]`) is this configuration's own.
+        let mut own_inline = Vec::new();
         for item in own.iter().flat_map(|l| l.items()) {
             match unwrap_parens(item) {
                 ast::Expr::Ident(i) => {
-                    if let Some(ast::Expr::PathRel(p)) =
-                        passed(&i.syntax().text().to_string(), None).map(unwrap_parens)
-                    {
-                        config.passed_modules.push(p.syntax().clone());
+                    let arg = passed(&i.syntax().text().to_string(), None);
+                    match arg.clone().map(unwrap_parens) {
+                        Some(ast::Expr::PathRel(p)) => {
+                            config.passed_modules.push(p.syntax().clone())
+                        }
+                        Some(ast::Expr::AttrSet(_) | ast::Expr::Lambda(_)) => {
+                            own_inline.extend(arg)
+                        }
+                        _ => {}
                     }
                 }
                 // `./hosts/${name}` or `./hosts + "/${name}"`, with the name known.
@@ -1189,9 +1249,14 @@ impl Flake {
                 }
             }
         }
-        for node in &opaque {
-            let expr = ast::Expr::cast(node.clone());
+        let inherited_arg = inherited_modules.then(|| passed("modules", None)).flatten();
+        let opaque_args = opaque
+            .iter()
+            .map(|node| ast::Expr::cast(node.clone()))
+            .chain(inherited_arg.map(|_| None));
+        for expr in opaque_args {
             let arg = match expr.as_ref().map(|e| unwrap_parens(e.clone())) {
+                None if inherited_modules => passed("modules", None),
                 Some(ast::Expr::Ident(i)) => {
                     let text = i.syntax().text().to_string();
                     match let_bound_list(&i) {
@@ -1234,6 +1299,7 @@ impl Flake {
             && config.passed_modules.is_empty()
             && config.named_modules.is_empty()
             && config.shared_lists.is_empty()
+            && own_inline.is_empty()
         {
             return refuse("this call passes no list of modules to it");
         }
@@ -1241,6 +1307,9 @@ impl Flake {
         config.system_args = Some(system_args.clone());
         for item in config.shared_modules.clone() {
             config.add_item(&item, true);
+        }
+        for module in &own_inline {
+            config.add_item(module, false);
         }
         let lists = config.module_lists.clone();
         for list in &lists {
@@ -1317,27 +1386,25 @@ impl Flake {
         config: &Config,
     ) -> Result<Vec<(InlineModule, ast::AttrpathValue, ast::List)>> {
         let mut out = Vec::new();
+        // `inherit (shared) overlays;` or `nixpkgs = import ./x.nix;` (not found as a
+        // binding) is left alone, like overlays nixgen cannot read below.
         for module in &config.inline_modules {
-            match lookup(&module.set, &["nixpkgs", "overlays"]) {
-                Lookup::Found { value, binding } => {
-                    // Through `lib.mkAfter [ ... ]` (kdevops), whose order is kept.
-                    let value = resolve::priority_wrapper(&value)
-                        .map(|(_, inner)| inner)
-                        .unwrap_or(value);
-                    // A list, the lists of `[ ... ] ++ import ./overlays`, or the list a
-                    // `let` binds (`nixpkgs.overlays = overlays;`). Overlays nixgen cannot
-                    // read (imported, computed) are left alone: a new entry goes into a
-                    // module of its own beside them, and the module system joins the lists.
-                    let mut lists = Vec::new();
-                    let mut rest = Vec::new();
-                    collect_lists(written_value(value), &mut lists, &mut rest);
-                    for list in lists {
-                        out.push((module.clone(), binding.clone(), list));
-                    }
+            if let Lookup::Found { value, binding } = lookup(&module.set, &["nixpkgs", "overlays"])
+            {
+                // Through `lib.mkAfter [ ... ]` (kdevops), whose order is kept.
+                let value = resolve::priority_wrapper(&value)
+                    .map(|(_, inner)| inner)
+                    .unwrap_or(value);
+                // A list, the lists of `[ ... ] ++ import ./overlays`, or the list a `let`
+                // binds (`nixpkgs.overlays = overlays;`). Overlays nixgen cannot read
+                // (imported, computed) are left alone: a new entry goes into a module of its
+                // own beside them, and the module system joins the lists.
+                let mut lists = Vec::new();
+                let mut rest = Vec::new();
+                collect_lists(written_value(value), &mut lists, &mut rest);
+                for list in lists {
+                    out.push((module.clone(), binding.clone(), list));
                 }
-                // `inherit (shared) overlays;`, `nixpkgs = import ./x.nix;`: left alone,
-                // as above.
-                _ => {}
             }
         }
         Ok(out)
@@ -1867,6 +1934,20 @@ fn named_path(expr: &ast::Expr, known: &dyn Fn(&str) -> Option<String>) -> Optio
         }
         _ => None,
     }
+}
+
+/// The `let` binding an `inherit name;` (without `(from)`) at `node` takes `name` from.
+fn inherited_from_let(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValue> {
+    let inherit = ast::Inherit::cast(node.clone())?;
+    if inherit.from().is_some()
+        || !inherit
+            .attrs()
+            .any(|a| resolve::attr_name(&a).as_deref() == Some(name))
+    {
+        return None;
+    }
+    // The inherit's own set is not a scope (unless `rec`): look from outside it.
+    resolve::let_bound(node.parent()?.parent().as_ref()?, name)
 }
 
 /// The name standing for every configuration of `genAttrs names f` or `mapAttrs f hosts`

@@ -192,6 +192,20 @@ fn module_inputs_name(file: &Flake, input: &str) -> Option<String> {
         .find_map(|s| s.strip_suffix(&format!(".{input}")).map(str::to_owned))
 }
 
+/// True when code at `node` can reach the flake's input `input`: in the flake itself, in a
+/// module file that names the inputs already, or in one of a configuration that passes them
+/// through `specialArgs` (see [`reach_inputs_at`]).
+pub fn inputs_reachable(
+    flake: &Flake,
+    config: &flake::Config,
+    node: &rnix::SyntaxNode,
+    input: &str,
+) -> bool {
+    flake.file_index(node) == 0
+        || module_inputs_name(flake.file_of(node), input).is_some()
+        || config.passes_inputs()
+}
+
 /// [`scope_in_file`] for a new overlay entry at `node`, making the flake's inputs reachable
 /// there when they are not: a module file of a configuration that passes `inputs` through
 /// `specialArgs` gets `inputs` in its argument pattern (`{ pkgs, ... }:` becomes `{ pkgs,

@@ -105,7 +105,29 @@ fn plan_add<'f>(
         }
         return Ok(eds);
     }
-    match super::overlay_target(flake, config)? {
+    let target = super::overlay_target(flake, config)?;
+    // A module file that cannot reach the flake's inputs (no `specialArgs` passes them):
+    // the entry goes into a module of its own in the flake's list instead.
+    if let Some(input) = input {
+        let node = match &target {
+            Some(super::OverlayTarget::List(list)) => Some(list.syntax().clone()),
+            Some(super::OverlayTarget::Module(m)) => Some(m.set.syntax().clone()),
+            None => config.main_module().map(|m| m.set.syntax().clone()),
+        };
+        let in_flake = config
+            .module_lists
+            .iter()
+            .rev()
+            .find(|l| flake.file_index(l.syntax()) == 0);
+        if let (Some(node), Some(list)) = (node, in_flake) {
+            if !super::inputs_reachable(flake, config, &node, input) {
+                let module = overlays_module(overlays_value(&request.entry, &scope));
+                eds[0].insert_item(list, None, &module);
+                return Ok(eds);
+            }
+        }
+    }
+    match target {
         Some(super::OverlayTarget::List(list)) => {
             let scope =
                 super::reach_inputs_at(flake, config, &mut eds, list.syntax(), &scope, input);
@@ -115,13 +137,7 @@ fn plan_add<'f>(
         Some(super::OverlayTarget::Module(module)) => {
             let scope =
                 super::reach_inputs_at(flake, config, &mut eds, module.set.syntax(), &scope, input);
-            let value = Expr::List(vec![
-                Item::Newline,
-                Item::Expr(OverlayEntry::overlay_of(
-                    std::slice::from_ref(&request.entry),
-                    &scope,
-                )),
-            ]);
+            let value = overlays_value(&request.entry, &scope);
             let ed = &mut eds[flake.file_index(module.set.syntax())];
             insert_setting(flake, ed, &module.set, &["nixpkgs", "overlays"], &value)?
         }
@@ -267,13 +283,7 @@ fn create_overlays(
     // keeps `overlay remove` an exact inverse).
     let overlay_in = |eds: &mut [Editor], node: &SyntaxNode| {
         let scope = super::reach_inputs_at(flake, config, eds, node, scope, input);
-        Expr::List(vec![
-            Item::Newline,
-            Item::Expr(OverlayEntry::overlay_of(
-                std::slice::from_ref(entry),
-                &scope,
-            )),
-        ])
+        overlays_value(entry, &scope)
     };
     // A module that already sets `nixpkgs.overlays` (to overlays nixgen cannot read, or
     // under `mkIf`) gets no second binding: the entry goes into a module of its own.
@@ -301,14 +311,27 @@ fn create_overlays(
                 }
                 .with_help("its modules are given elsewhere (a function's own list, another file): add `modules = [ ];` to the call here, or run overlay add on the file that holds them (--flake FILE)")
             })?;
-            let module = Expr::Attrs(vec![Entry::Binding(
-                vec!["nixpkgs".into(), "overlays".into()],
-                overlay_in(eds, list.syntax()),
-            )]);
+            let module = overlays_module(overlay_in(eds, list.syntax()));
             eds[flake.file_index(list.syntax())].insert_item(list, None, &module);
             Ok(())
         }
     }
+}
+
+/// `[ (final: prev: { <entry> }) ]`, one element a line: a new `nixpkgs.overlays` value.
+fn overlays_value(entry: &OverlayEntry, scope: &OverlayScope) -> Expr {
+    Expr::List(vec![
+        Item::Newline,
+        Item::Expr(OverlayEntry::overlay_of(std::slice::from_ref(entry), scope)),
+    ])
+}
+
+/// `{ nixpkgs.overlays = <value>; }`: a module of its own for a new overlay list.
+fn overlays_module(value: Expr) -> Expr {
+    Expr::Attrs(vec![Entry::Binding(
+        vec!["nixpkgs".into(), "overlays".into()],
+        value,
+    )])
 }
 
 /// Removes `package`'s overlay entry (in whichever file of the configuration holds it), and

@@ -1404,3 +1404,201 @@ fn configurations_computed_from_a_directory_listing() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(w.read("flake.nix"), flake, "remove gives the bytes back");
 }
+
+/// Shapes seen in public flakes that `overlay add` now completes, each with the line the
+/// entry must land after and a remove that gives the bytes back.
+#[test]
+fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
+    struct Case {
+        what: &'static str,
+        flake: &'static str,
+        files: &'static [(&'static str, &'static str)],
+        config: Option<&'static str>,
+        // The file the entry goes into, and text that must be there after.
+        file: &'static str,
+        expect: &'static str,
+    }
+    let cases = [
+        Case {
+            what: "configurations bound by a let and inherited into the outputs",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      # built once, exported below\n      nixosConfigurations = {\n        box = nixpkgs.lib.nixosSystem {\n          system = \"x86_64-linux\";\n          modules = [ ./box.nix ];\n        };\n      };\n    in {\n      inherit nixosConfigurations;\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "          modules = [\n            ./box.nix\n            {\n              nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "`nixosConfigurations = { inherit feywild; }` with the configuration bound by a let",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      feywild = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [\n          ./feywild.nix\n          ./hardware.nix\n        ];\n      };\n    in {\n      nixosConfigurations = { inherit feywild; };\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "          ./hardware.nix\n          {\n            nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "a helper that forwards its parameter with `inherit modules;`",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      mkSystem = modules: nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        specialArgs = { inherit inputs; };\n        inherit modules;\n      };\n    in {\n      nixosConfigurations = {\n        one = mkSystem [ ./one.nix ];\n        two = mkSystem [ ./two.nix ];\n      };\n    };\n}\n",
+            files: &[],
+            config: Some("two"),
+            file: "flake.nix",
+            expect: "        two = mkSystem [\n          ./two.nix\n          {\n",
+        },
+        Case {
+            what: "a module the call writes, which the helper puts in its list",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      mkHost = { name, systemConfig ? { } }: nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [\n          systemConfig\n          { networking.hostName = name; }\n        ];\n      };\n    in {\n      nixosConfigurations.lab = mkHost {\n        name = \"lab\";\n        systemConfig = {\n          services.openssh.enable = true; # keep\n        };\n      };\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "          services.openssh.enable = true; # keep\n          nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "a host module that cannot reach the inputs (no specialArgs): a module of its own in the flake",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.mini = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [ ./hosts/mini/default.nix ];\n    };\n  };\n}\n",
+            files: &[("hosts/mini/default.nix", "{ config, pkgs, ... }:\n{\n  services.openssh.enable = true;\n}\n")],
+            config: None,
+            file: "flake.nix",
+            expect: "        ./hosts/mini/default.nix\n        {\n          nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "a dynamic key below a static one (`devShells.${system}`) does not hide the configurations",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: let system = \"x86_64-linux\"; in {\n    devShells.${system}.default = nixpkgs.legacyPackages.${system}.mkShell { };\n    nixosConfigurations.dev = nixpkgs.lib.nixosSystem {\n      inherit system;\n      modules = [ ./dev.nix { services.openssh.enable = true; } ];\n    };\n  };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "nixpkgs.overlays = [",
+        },
+    ];
+    for case in cases {
+        let w = Work::new();
+        w.write("flake.nix", case.flake);
+        for (path, text) in case.files {
+            w.write(path, text);
+        }
+        std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
+        let mut add = vec!["overlay", "add", "fio", "--src", "src/fio"];
+        if let Some(c) = case.config {
+            add.extend(["--config", c]);
+        }
+        let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &add);
+        assert_eq!(code, 0, "{}: {err}", case.what);
+        let edited = w.read(case.file);
+        assert!(edited.contains(case.expect), "{}: {edited}", case.what);
+        assert!(
+            edited.contains("src = inputs.fio-src;"),
+            "{}: {edited}",
+            case.what
+        );
+        assert_parses(case.what, &w.read("flake.nix"));
+        for (path, text) in case.files {
+            assert_eq!(&w.read(path), text, "{}: {path} untouched", case.what);
+        }
+        let (code, _, _) = crate::support::edits::run_in(w.dir.path(), &add);
+        assert_eq!(code, 0);
+        assert_eq!(
+            w.read(case.file),
+            edited,
+            "{}: a second add is a no-op",
+            case.what
+        );
+        let mut remove = vec!["overlay", "remove", "fio"];
+        if let Some(c) = case.config {
+            remove.extend(["--config", c]);
+        }
+        let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &remove);
+        assert_eq!(code, 0, "{}: {err}", case.what);
+        assert_eq!(
+            w.read("flake.nix"),
+            case.flake,
+            "{}: remove is the inverse",
+            case.what
+        );
+    }
+}
+
+/// Real Nix: an overlay added to a configuration computed from `readDir ./hosts` (into the
+/// host's module, which gets `inputs` in its pattern) and to one whose only modules are the
+/// helper's shared list both reach `pkgs.fio.src`, and the other host is not changed.
+#[test]
+fn overlays_added_to_computed_configurations_take_effect() {
+    use crate::support::nix::{nixpkgs_url, run_eval};
+    let flake = format!(
+        r#"{{
+  inputs.nixpkgs.url = "{}";
+  outputs = {{ self, nixpkgs, ... }}@inputs:
+    let
+      mkHost = name: nixpkgs.lib.nixosSystem {{
+        system = "x86_64-linux";
+        specialArgs = {{ inherit inputs; }};
+        modules = [
+          ./hosts/${{name}}
+          {{ networking.hostName = name; }}
+        ];
+      }};
+    in {{
+      nixosConfigurations = builtins.mapAttrs (name: _: mkHost name) (builtins.readDir ./hosts);
+    }};
+}}
+"#,
+        nixpkgs_url()
+    );
+    let w = Work::new();
+    w.write("flake.nix", &flake);
+    w.write(
+        "hosts/alpha/default.nix",
+        "{ pkgs, ... }:\n{\n  # alpha\n}\n",
+    );
+    w.write("hosts/beta/default.nix", "{ pkgs, ... }:\n{\n  # beta\n}\n");
+    w.write("src/fio/MARKER", "local fio\n");
+    let (code, _, err) = crate::support::edits::run_in(
+        w.dir.path(),
+        &[
+            "overlay", "add", "fio", "--src", "src/fio", "--config", "beta",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The checkout is a flake input (no derivation); the stand-in's own source is a fetch.
+    let src = |host: &str, apply: &str| {
+        run_eval(
+            w.dir.path(),
+            &format!("nixosConfigurations.{host}.pkgs.fio.src"),
+            Some(apply),
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{host}: {e}"))
+    };
+    assert_eq!(
+        src("beta", r#"s: builtins.readFile "${s}/MARKER""#),
+        serde_json::json!("local fio\n"),
+        "beta builds fio from the checkout"
+    );
+    assert_eq!(
+        src("alpha", "s: s ? drvPath"),
+        serde_json::json!(true),
+        "alpha is not changed"
+    );
+
+    // Without the host directory's modules in reach (a flake with one shared list).
+    let shared = flake.replace("          ./hosts/${name}\n", "");
+    let w = Work::new();
+    w.write("flake.nix", &shared);
+    w.write("hosts/alpha/README", "a host\n");
+    w.write("src/fio/MARKER", "local fio\n");
+    let (code, _, err) = crate::support::edits::run_in(
+        w.dir.path(),
+        &[
+            "overlay", "add", "fio", "--src", "src/fio", "--config", "alpha",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("other configurations may share"), "{err}");
+    let edited = w.read("flake.nix");
+    assert_parses("shared", &edited);
+    let alpha = run_eval(
+        w.dir.path(),
+        "nixosConfigurations.alpha.pkgs.fio.src",
+        Some(r#"s: builtins.readFile "${s}/MARKER""#),
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{edited}"));
+    assert_eq!(alpha, serde_json::json!("local fio\n"));
+}
