@@ -767,6 +767,16 @@ impl<'a> Editor<'a> {
         let after_last = &self.source[last_end..];
         let multi_line = pattern.syntax().text().contains_char('\n');
         let indent = self.line_indent(last_start).to_owned();
+        // Leading-comma style (`{ self\n, nixpkgs\n}`): the last entry's line starts with its
+        // comma, and so does the new one's.
+        let before_last = self.source[..last_start].trim_end_matches([' ', '\t']);
+        if multi_line && before_last.ends_with(',') {
+            let comma = before_last.len() - 1;
+            if self.starts_line(comma) {
+                self.insert(last_end, format!("\n{indent}, {name}"));
+                return;
+            }
+        }
         if after_last.trim_start().starts_with(',') {
             let comma_end = last_end + after_last.find(',').expect("comma seen") + 1;
             let text = if multi_line {
@@ -802,8 +812,12 @@ impl<'a> Editor<'a> {
             end += after.find(',').expect("comma seen") + 1;
             before.len()
         } else {
-            // The last entry: the comma before it goes with it.
-            before.strip_suffix(',').unwrap_or(before).len()
+            // The last entry: the comma before it goes with it (with the line break before
+            // that comma in leading-comma style).
+            before
+                .strip_suffix(',')
+                .map_or(before, |b| b.trim_end_matches([' ', '\t', '\n', '\r']))
+                .len()
         };
         self.edits.push((before, end, String::new()));
     }

@@ -1639,6 +1639,22 @@ impl Flake {
     /// (`pkgs = import nixpkgs { ... };` or `specialArgs.pkgs`): NixOS then ignores
     /// `nixpkgs.overlays`, and an edit there would have no effect.
     pub fn refuse_own_pkgs(&self, config: &Config) -> Result<()> {
+        // A module setting `nixpkgs.pkgs` (an instance built elsewhere) makes NixOS ignore
+        // `nixpkgs.overlays` just the same.
+        for module in &config.inline_modules {
+            if let Lookup::Found { binding, .. } = lookup(&module.set, &["nixpkgs", "pkgs"]) {
+                return fail(
+                    self.error_at(
+                        binding.syntax(),
+                        format!(
+                            "{} given its packages by `nixpkgs.pkgs`, so NixOS ignores `nixpkgs.overlays`: an overlay added there would change nothing",
+                            config.described()
+                        ),
+                    )
+                    .with_help("add the overlay to the `overlays` of the `import nixpkgs { ... }` that builds that pkgs, or drop `nixpkgs.pkgs` and let nixpkgs.overlays apply"),
+                );
+            }
+        }
         let Some(args) = config.args.as_ref().or(config.system_args.as_ref()) else {
             return Ok(());
         };

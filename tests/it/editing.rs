@@ -1467,6 +1467,14 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
             file: "flake.nix",
             expect: "nixpkgs.overlays = [",
         },
+        Case {
+            what: "a pattern written with leading commas and no `...` gets the input in that style",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs =\n    { self\n    , nixpkgs\n    }:\n    {\n      nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [ ./a.nix { networking.hostName = \"a\"; } ];\n      };\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "    { self\n    , nixpkgs\n    , fio-src\n    }:\n",
+        },
     ];
     for case in cases {
         let w = Work::new();
@@ -1484,7 +1492,7 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
         let edited = w.read(case.file);
         assert!(edited.contains(case.expect), "{}: {edited}", case.what);
         assert!(
-            edited.contains("src = inputs.fio-src;"),
+            edited.contains("src = inputs.fio-src;") || edited.contains("src = fio-src;"),
             "{}: {edited}",
             case.what
         );
@@ -1601,4 +1609,18 @@ fn overlays_added_to_computed_configurations_take_effect() {
     )
     .unwrap_or_else(|e| panic!("{e}\n{edited}"));
     assert_eq!(alpha, serde_json::json!("local fio\n"));
+}
+
+/// A module that sets `nixpkgs.pkgs` makes NixOS ignore `nixpkgs.overlays`: an overlay added
+/// would do nothing, so it is refused where that is set.
+#[test]
+fn a_module_setting_nixpkgs_pkgs_is_refused_an_overlay_that_would_do_nothing() {
+    let w = Work::new();
+    let flake = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        { nixpkgs.pkgs = import nixpkgs { system = \"x86_64-linux\"; }; }\n        ./a.nix\n      ];\n    };\n  };\n}\n";
+    w.write("flake.nix", flake);
+    let (code, _, err) = w.run(&["overlay", "add", "fio", "--src", "/srv/fio"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("`nixpkgs.pkgs`"), "{err}");
+    assert!(err.contains("flake.nix:7:11"), "located: {err}");
+    assert_eq!(w.read("flake.nix"), flake, "nothing written");
 }
