@@ -713,6 +713,14 @@ impl Flake {
         Ok(bindings)
     }
 
+    /// The directory the file is in (for the relative paths written in it).
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// Every configuration, in file order. A module file is one configuration named after
     /// the file.
     pub fn configurations(&self) -> Result<Vec<Config>> {
@@ -768,6 +776,36 @@ impl Flake {
         let call = without_with(unwrap(value.clone(), false));
         // A name of `genAttrs names mkHost`: `mkHost "<name>"`.
         let known_name = (name != EVERY).then(|| name.clone());
+        // An element of `listToAttrs (map f list)`: `f` applied to it (a string the names
+        // are made from, or a set written in the list).
+        if let Some((function, list)) = list_to_attrs_of(&call) {
+            if let Some((function, helper)) = mapped_function(function.clone(), "listToAttrs") {
+                let names = crate::nix::eval::mapped_names(&function, &list, &self.dir())
+                    .unwrap_or_default();
+                let index = names.iter().position(|(n, _)| *n == name);
+                let given = index.and_then(|i| names[i].1.clone());
+                let element = match (index, written_value(list)) {
+                    (Some(i), ast::Expr::List(l)) => l.items().nth(i),
+                    _ => None,
+                };
+                return match self.helper_config_with(
+                    &name,
+                    &binding,
+                    call.syntax(),
+                    &helper,
+                    function,
+                    &[element],
+                    &[given],
+                )? {
+                    Some(config) => Ok(config),
+                    None => fail(self.opaque(
+                        call.syntax(),
+                        &format!("configuration `{name}` is built by `{helper}`, which nixgen cannot read"),
+                        "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
+                    )),
+                };
+            }
+        }
         if let Some((function, helper)) = self.generator_of(&call) {
             return match self.helper_config_with(
                 &name,
@@ -933,14 +971,29 @@ impl Flake {
         &self,
         expr: &ast::Expr,
     ) -> Option<Vec<(String, ast::AttrpathValue, ast::Expr)>> {
+        let dir = self.dir();
+        // `listToAttrs (map f list)`: the names `f` gives the elements.
+        if let Some((function, list)) = list_to_attrs_of(expr) {
+            let binding = expr
+                .syntax()
+                .ancestors()
+                .find_map(ast::AttrpathValue::cast)?;
+            mapped_function(function.clone(), "listToAttrs")?;
+            let call = unwrap_parens(expr.clone());
+            return Some(
+                match crate::nix::eval::mapped_names(&written_value(function), &list, &dir) {
+                    Some(names) => names
+                        .into_iter()
+                        .map(|(n, _)| (n, binding.clone(), call.clone()))
+                        .collect(),
+                    None => vec![(EVERY.to_owned(), binding, call)],
+                },
+            );
+        }
         let (name, apply, first, second) = call_of_two(expr)?;
         // Each configuration's value is the call itself: `config` reads it per name.
         let call: ast::Expr = apply.into();
         let mut out = Vec::new();
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         let at_binding = || expr.syntax().ancestors().find_map(ast::AttrpathValue::cast);
         match (
             name.as_str(),
@@ -1083,13 +1136,26 @@ impl Flake {
                 None => return Ok(None),
             }
         }
+        // `x: { name = x; value = nixosSystem { ... }; }` (for `listToAttrs`): the value.
+        if let ast::Expr::AttrSet(set) = without_with(body.clone()) {
+            if let Lookup::Found { value, .. } = lookup(&set, &["value"]) {
+                body = without_with(unwrap(value, false));
+            }
+        }
         if params.is_empty() {
             return Ok(None); // `let sys = nixpkgs.lib.nixosSystem;`: a plain call.
         }
         let refuse = |what: &str| {
             fail(self.opaque(
                 call,
-                &format!("configuration `{name}` is built by `{helper}`, and {what}"),
+                &format!(
+                    "{} built by `{helper}`, and {what}",
+                    if name == EVERY {
+                        "the configurations computed here are".to_owned()
+                    } else {
+                        format!("configuration `{name}` is")
+                    }
+                ),
                 &format!("pass the modules to `{helper}` as a list written in the call (`{helper} ... [ ... ]`), or give the configuration its own `nixpkgs.lib.nixosSystem {{ ... }}`"),
             ))
         };
@@ -1194,6 +1260,19 @@ impl Flake {
         };
         let Some(ast::Expr::AttrSet(system_args)) = system.argument().map(|a| unwrap(a, false))
         else {
+            // `myLib.mkSystem name`: most likely a function from another file.
+            let mut head = system.lambda();
+            while let Some(ast::Expr::Apply(a)) = head.clone().map(unwrap_parens) {
+                head = a.lambda();
+            }
+            let head = head
+                .map(|h| h.syntax().text().to_string())
+                .unwrap_or_default();
+            if !head.ends_with("nixosSystem") {
+                return refuse(&format!(
+                    "its body calls `{head}`, which nixgen cannot read (not a `nixosSystem {{ ... }}` call written here)"
+                ));
+            }
             return refuse("the arguments of its `nixosSystem` call are not an attribute set");
         };
         let mut config = Config::new(name.to_owned(), Some(binding.clone()), None);
@@ -1217,11 +1296,13 @@ impl Flake {
             config.shared_modules.extend(list.items());
         }
         config.shared_lists = own.clone();
-        config.shared_by = Some(if ["genAttrs", "mapAttrs"].contains(&helper) {
-            format!("the `modules` of the function given to `{helper}`")
-        } else {
-            format!("`{helper}`'s own `modules`")
-        });
+        config.shared_by = Some(
+            if ["genAttrs", "mapAttrs", "listToAttrs"].contains(&helper) {
+                format!("the `modules` of the function given to `{helper}`")
+            } else {
+                format!("`{helper}`'s own `modules`")
+            },
+        );
         // A parameter written as an element of the helper's own list
         // (`modules = [ common path ];`): a module path passed by the call is read too.
         // A module the call writes (`mkHost { systemConfig = { ... }; }` into `modules = [
@@ -2002,6 +2083,19 @@ fn collect_sets(expr: ast::Expr, sets: &mut Vec<ast::AttrSet>, rest: &mut Vec<Sy
         }
         other => rest.push(other.syntax().clone()),
     }
+}
+
+/// `listToAttrs (map f list)` (any spelling of both names): `f` and `list`.
+fn list_to_attrs_of(expr: &ast::Expr) -> Option<(ast::Expr, ast::Expr)> {
+    let ast::Expr::Apply(apply) = unwrap_parens(expr.clone()) else {
+        return None;
+    };
+    let head = apply.lambda()?.syntax().text().to_string();
+    if head.rsplit('.').next()? != "listToAttrs" {
+        return None;
+    }
+    let (name, _, function, list) = call_of_two(&apply.argument()?)?;
+    (name == "map").then_some((function, list))
 }
 
 /// `f a b` (through parentheses): the last name of `f` (`mapAttrs` for

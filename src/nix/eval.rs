@@ -73,6 +73,84 @@ pub fn attr_names(expr: &ast::Expr, dir: &Path) -> Option<Vec<String>> {
     }
 }
 
+/// For `listToAttrs (map f list)`: each element's attribute name (`f`'s `name = ...;` or
+/// `inherit name;`), with the element itself when it is a string (the name `f` is given).
+/// `None` when the list or any name cannot be worked out.
+pub fn mapped_names(
+    function: &ast::Expr,
+    list: &ast::Expr,
+    dir: &Path,
+) -> Option<Vec<(String, Option<String>)>> {
+    let Value::List(items) = eval(list, &Vec::new(), dir, DEPTH)? else {
+        return None;
+    };
+    let ast::Expr::Lambda(lambda) = super::resolve::unwrap_parens(function.clone()) else {
+        return None;
+    };
+    let mut body = lambda.body()?;
+    // `x: with lib; { name = ...; value = ...; }`
+    loop {
+        body = match &body {
+            ast::Expr::With(w) => w.body()?,
+            ast::Expr::Paren(p) => p.expr()?,
+            _ => break,
+        };
+    }
+    let ast::Expr::AttrSet(set) = body else {
+        return None;
+    };
+    let name_expr = set
+        .attrpath_values()
+        .find_map(|b| (binding_keys(&b)? == ["name"]).then(|| b.value()).flatten());
+    let inherits_name = set.inherits().any(|i| {
+        i.from().is_none()
+            && i.attrs()
+                .any(|a| resolve::attr_name(&a).as_deref() == Some("name"))
+    });
+    items
+        .into_iter()
+        .map(|item| {
+            let env = bind(&lambda, item.clone(), dir)?;
+            let name = match (&name_expr, inherits_name) {
+                (Some(e), _) => eval(e, &env, dir, DEPTH)?,
+                (None, true) => env.iter().rev().find(|(n, _)| n == "name")?.1.clone(),
+                (None, false) => return None,
+            };
+            match (name, item) {
+                (Value::Str(name), Value::Str(given)) => Some((name, Some(given))),
+                (Value::Str(name), _) => Some((name, None)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The arguments in scope when `lambda` is applied to `argument`: its name, or the pattern's
+/// names taken from the set (defaults evaluated when missing) and its `@` name.
+fn bind(lambda: &ast::Lambda, argument: Value, dir: &Path) -> Option<Env> {
+    let mut env = Vec::new();
+    match lambda.param()? {
+        ast::Param::IdentParam(p) => env.push((p.syntax().text().to_string(), argument)),
+        ast::Param::Pattern(pattern) => {
+            let Value::Set(set) = &argument else {
+                return None;
+            };
+            for entry in pattern.pat_entries() {
+                let name = entry.ident()?.syntax().text().to_string();
+                let value = match set.get(&name) {
+                    Some(v) => v.clone(),
+                    None => eval(&entry.default()?, &env, dir, DEPTH)?,
+                };
+                env.push((name, value));
+            }
+            if let Some(at) = pattern.pat_bind().and_then(|b| b.ident()) {
+                env.push((at.syntax().text().to_string(), argument.clone()));
+            }
+        }
+    }
+    Some(env)
+}
+
 fn eval(expr: &ast::Expr, env: &Env, dir: &Path, depth: usize) -> Option<Value> {
     let depth = depth.checked_sub(1)?;
     match expr {
@@ -194,10 +272,7 @@ fn apply(function: Value, argument: Value, dir: &Path, depth: usize) -> Option<V
     let depth = depth.checked_sub(1)?;
     match function {
         Value::Lambda(lambda, mut env) => {
-            match lambda.param()? {
-                ast::Param::IdentParam(p) => env.push((p.syntax().text().to_string(), argument)),
-                ast::Param::Pattern(_) => return None,
-            }
+            env.extend(bind(&lambda, argument, dir)?);
             eval(&lambda.body()?, &env, dir, depth)
         }
         Value::Builtin(name, mut args) => {

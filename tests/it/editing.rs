@@ -1624,3 +1624,73 @@ fn a_module_setting_nixpkgs_pkgs_is_refused_an_overlay_that_would_do_nothing() {
     assert!(err.contains("flake.nix:7:11"), "located: {err}");
     assert_eq!(w.read("flake.nix"), flake, "nothing written");
 }
+
+/// `listToAttrs (map (file: { name = ...; value = nixosSystem { ... }; }) names)`: the names
+/// come from the list (here `readDir ./hosts`), each configuration is `f` applied to its
+/// element, and the host module the function names from it takes the overlay.
+#[test]
+fn configurations_from_list_to_attrs_of_a_map() {
+    let flake = r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { self, nixpkgs, ... }@inputs: {
+    nixosConfigurations = builtins.listToAttrs (
+      map (file: with nixpkgs.lib; {
+        name = removeSuffix ".nix" file;
+        value = nixpkgs.lib.nixosSystem {
+          system = "x86_64-linux";
+          specialArgs = { inherit inputs; };
+          modules = [ (./hosts + "/${file}") ];
+        };
+      }) (builtins.attrNames (builtins.readDir ./hosts))
+    );
+  };
+}
+"#;
+    let w = Work::new();
+    w.write("flake.nix", flake);
+    w.write("hosts/red.nix", "{ inputs, ... }:\n{\n  # red\n}\n");
+    w.write("hosts/blue.nix", "{ inputs, ... }:\n{\n  # blue\n}\n");
+    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
+    let (code, _, err) =
+        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("blue, red"), "names from the directory: {err}");
+    let (code, _, err) = crate::support::edits::run_in(
+        w.dir.path(),
+        &[
+            "overlay", "add", "fio", "--src", "src/fio", "--config", "red",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let red = w.read("hosts/red.nix");
+    assert!(
+        red.contains("  nixpkgs.overlays = [\n") && red.contains("  # red\n"),
+        "{red}"
+    );
+    assert!(red.contains("src = inputs.fio-src;"), "{red}");
+    assert_parses("hosts/red.nix", &red);
+    assert_eq!(
+        w.read("hosts/blue.nix"),
+        "{ inputs, ... }:\n{\n  # blue\n}\n"
+    );
+
+    // Only the flake: one list every configuration shares.
+    let w = Work::new();
+    w.write("flake.nix", flake);
+    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
+    let (code, _, err) =
+        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the function given to `listToAttrs`"), "{err}");
+    let edited = w.read("flake.nix");
+    assert!(
+        edited.contains(
+            "          modules = [\n            (./hosts + \"/${file}\")\n            {\n"
+        ),
+        "{edited}"
+    );
+    assert_parses("flake.nix", &edited);
+    let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &["overlay", "remove", "fio"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("flake.nix"), flake);
+}
