@@ -853,6 +853,20 @@ impl Flake {
                 )),
             };
         }
+        // `forHosts (path: nixosSystem { ... })`: the function given builds it.
+        if let Some((function, helper)) = function_argument(&call) {
+            if let Some(config) = self.helper_config_with(
+                &name,
+                &binding,
+                call.syntax(),
+                &helper,
+                function,
+                &[],
+                &[],
+            )? {
+                return Ok(config);
+            }
+        }
         if let Some(config) = self.helper_config(&name, &binding, &call)? {
             return Ok(config);
         }
@@ -990,7 +1004,23 @@ impl Flake {
                 },
             );
         }
-        let (name, apply, first, second) = call_of_two(expr)?;
+        // `forHosts (path: nixosSystem { ... })`: a function written here builds every
+        // configuration, for names nixgen cannot list.
+        let every_by_function = || {
+            function_argument(expr)?;
+            let binding = expr
+                .syntax()
+                .ancestors()
+                .find_map(ast::AttrpathValue::cast)?;
+            Some(vec![(
+                EVERY.to_owned(),
+                binding,
+                unwrap_parens(expr.clone()),
+            )])
+        };
+        let Some((name, apply, first, second)) = call_of_two(expr) else {
+            return every_by_function();
+        };
         // Each configuration's value is the call itself: `config` reads it per name.
         let call: ast::Expr = apply.into();
         let mut out = Vec::new();
@@ -1028,7 +1058,7 @@ impl Flake {
                     None => out.push((EVERY.to_owned(), binding, call)),
                 }
             }
-            _ => return None,
+            _ => return every_by_function(),
         }
         Some(out)
     }
@@ -1128,6 +1158,11 @@ impl Flake {
         depth: usize,
     ) -> Result<Option<Config>> {
         let mut params = Vec::new();
+        // A function written where it is given (`forHosts (path: ...)`), not bound by name.
+        let anonymous = function
+            .syntax()
+            .parent()
+            .is_none_or(|p| ast::AttrpathValue::cast(p).is_none());
         let mut body = unwrap_parens(function);
         while let ast::Expr::Lambda(l) = body {
             params.push(l.param());
@@ -1296,13 +1331,11 @@ impl Flake {
             config.shared_modules.extend(list.items());
         }
         config.shared_lists = own.clone();
-        config.shared_by = Some(
-            if ["genAttrs", "mapAttrs", "listToAttrs"].contains(&helper) {
-                format!("the `modules` of the function given to `{helper}`")
-            } else {
-                format!("`{helper}`'s own `modules`")
-            },
-        );
+        config.shared_by = Some(if anonymous {
+            format!("the `modules` of the function given to `{helper}`")
+        } else {
+            format!("`{helper}`'s own `modules`")
+        });
         // A parameter written as an element of the helper's own list
         // (`modules = [ common path ];`): a module path passed by the call is read too.
         // A module the call writes (`mkHost { systemConfig = { ... }; }` into `modules = [
@@ -2083,6 +2116,34 @@ fn collect_sets(expr: ast::Expr, sets: &mut Vec<ast::AttrSet>, rest: &mut Vec<Sy
         }
         other => rest.push(other.syntax().clone()),
     }
+}
+
+/// A call of a function nixgen cannot read (`lib'.forHosts`) given a function written here
+/// that returns a `nixosSystem { ... }` call: that function, and the called one's name (for
+/// messages).
+fn function_argument(expr: &ast::Expr) -> Option<(ast::Expr, String)> {
+    let mut head = unwrap_parens(expr.clone());
+    let mut found = None;
+    while let ast::Expr::Apply(a) = head {
+        if let Some(arg) = a.argument() {
+            if let ast::Expr::Lambda(l) = unwrap_parens(arg.clone()) {
+                let mut body = l.body();
+                while let Some(ast::Expr::Lambda(inner)) = body.clone().map(|b| unwrap(b, false)) {
+                    body = inner.body();
+                }
+                let system = body.map(|b| without_with(unwrap(b, false)));
+                if let Some(ast::Expr::Apply(call)) = system {
+                    let callee = call.lambda()?.syntax().text().to_string();
+                    if callee.ends_with("nixosSystem") {
+                        found = Some(arg);
+                    }
+                }
+            }
+        }
+        head = unwrap_parens(a.lambda()?);
+    }
+    let name = head.syntax().text().to_string();
+    found.map(|f| (f, name))
 }
 
 /// `listToAttrs (map f list)` (any spelling of both names): `f` and `list`.

@@ -1468,6 +1468,14 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
             expect: "nixpkgs.overlays = [",
         },
         Case {
+            what: "configurations made by a function from another file, given a function written here",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      lib' = import ./lib.nix { inherit (nixpkgs) lib; };\n    in {\n      nixosConfigurations = lib'.forHosts ./nixos (path:\n        nixpkgs.lib.nixosSystem {\n          specialArgs = { inherit inputs; };\n          modules = [ path ];\n        });\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "          modules = [\n            path\n            {\n",
+        },
+        Case {
             what: "a pattern written with leading commas and no `...` gets the input in that style",
             flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs =\n    { self\n    , nixpkgs\n    }:\n    {\n      nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [ ./a.nix { networking.hostName = \"a\"; } ];\n      };\n    };\n}\n",
             files: &[],
