@@ -134,7 +134,13 @@ fn select_config(flake: &Flake, cp: &ConfigPlan) -> Result<(Config, Option<ast::
             return Ok((only.clone(), Some(attr)));
         }
     }
-    let names: Vec<String> = configs.iter().map(|c| c.name.clone()).collect();
+    let names: Vec<String> = configs
+        .iter()
+        .map(|c| match c.name.as_str() {
+            super::flake::EVERY => "(names computed in `nixosConfigurations`, which nixgen cannot list)".to_owned(),
+            name => name.to_owned(),
+        })
+        .collect();
     Err(Diagnostic::in_file(
         &flake.path,
         format!("the flake has no configuration `{}`", cp.name),
@@ -300,11 +306,23 @@ impl<'f> Run<'f> {
             .flat_map(|l| l.items().map(move |i| (l.clone(), i)))
             .collect();
         let Some(first_list) = config.module_lists.first() else {
-            return Err(Diagnostic::in_file(
-                &self.flake.path,
-                format!("configuration `{}` has no `modules` list", cp.name),
-            )
-            .with_help("add `modules = [ ];` to its nixosSystem call")
+            // A list other configurations share (a helper's own `modules`, `common`) is never
+            // given one host's description.
+            let (message, help) = match (&config.shared_by, &config.binding) {
+                (Some(by), _) => (
+                    format!("configuration `{}` has no `modules` list of its own: its modules are {by}, which other configurations share", cp.name),
+                    "give it a list of its own (`modules = common ++ [ ];`, or a list argument of the helper's call), or generate into another file with -o".to_owned(),
+                ),
+                _ => (
+                    format!("configuration `{}` has no `modules` list", cp.name),
+                    "add `modules = [ ];` to its nixosSystem call".to_owned(),
+                ),
+            };
+            return Err(match &config.binding {
+                Some(b) => self.flake.error_at(b.syntax(), message),
+                None => Diagnostic::in_file(&self.flake.path, message),
+            }
+            .with_help(help)
             .into());
         };
         // The library may be named `nixos-flake`, `inputs.nixos-flake` or a `let` alias:
