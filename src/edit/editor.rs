@@ -323,7 +323,11 @@ impl<'a> Editor<'a> {
     /// `offset` on it; `None` when more code follows on the same line.
     fn end_of_trivia_line(&self, offset: usize) -> Option<usize> {
         let rest = &self.source[offset..];
-        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let mut line_end = rest.find('\n').unwrap_or(rest.len());
+        // A CRLF line ends before its `\r`: what is inserted there comes before the break.
+        if rest[..line_end].ends_with('\r') {
+            line_end -= 1;
+        }
         let line = &rest[..line_end];
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -624,7 +628,12 @@ impl<'a> Editor<'a> {
         let end: usize = node.text_range().end().into();
         match (self.starts_line(start), self.end_of_trivia_line(end)) {
             (true, Some(line_end)) => {
-                let line_start = self.source[..start].rfind('\n').unwrap_or(0);
+                // From the line break before it (`\r\n` in a CRLF file) to the end of its
+                // line, the break after it kept.
+                let mut line_start = self.source[..start].rfind('\n').unwrap_or(0);
+                if self.source[..line_start].ends_with('\r') {
+                    line_start -= 1;
+                }
                 self.edits.push((line_start, line_end, String::new()));
             }
             _ => {
@@ -773,7 +782,9 @@ impl<'a> Editor<'a> {
         if multi_line && before_last.ends_with(',') {
             let comma = before_last.len() - 1;
             if self.starts_line(comma) {
-                self.insert(last_end, format!("\n{indent}, {name}"));
+                // After the entry's trailing comment, which stays the entry's.
+                let at = self.end_of_trivia_line(last_end).unwrap_or(last_end);
+                self.insert(at, format!("\n{indent}, {name}"));
                 return;
             }
         }
@@ -784,7 +795,13 @@ impl<'a> Editor<'a> {
             } else {
                 format!(" {name},")
             };
-            self.insert(comma_end, text);
+            // `nixpkgs, # pinned`: the new line goes after the comment.
+            let at = if multi_line {
+                self.end_of_trivia_line(comma_end).unwrap_or(comma_end)
+            } else {
+                comma_end
+            };
+            self.insert(at, text);
         } else if multi_line {
             self.insert(last_end, format!(",\n{indent}{name}"));
         } else {

@@ -83,6 +83,10 @@ pub struct Config {
     /// Module files a helper's call passes as a path (`mkConfig ./hosts/a.nix`): read with
     /// the configuration ([`Flake::load_module_files`]).
     pub passed_modules: Vec<SyntaxNode>,
+    /// The module files read for the configuration that are its own by construction: the
+    /// ones a helper's call passes or names from the configuration's name (another
+    /// configuration built the same way gets the same `specialArgs`).
+    pub own_files: Vec<PathBuf>,
     /// Module files a helper names from a known argument (`./hosts/${name}` for the name
     /// `genAttrs` passes): the path worked out, and where it is written.
     pub named_modules: Vec<(String, SyntaxNode)>,
@@ -110,6 +114,7 @@ impl Config {
             system_args: None,
             passed_modules: Vec::new(),
             named_modules: Vec::new(),
+            own_files: Vec::new(),
         }
     }
 
@@ -468,6 +473,11 @@ impl Flake {
                     },
                     Err(e) => return fail(syntax_diagnostic(&path, &text, &e)),
                 };
+                let own = config.passed_modules.contains(&node)
+                    || config.named_modules.iter().any(|(_, n)| *n == node);
+                if own {
+                    config.own_files.push(path.clone());
+                }
                 config.attach_module_file(&file);
                 self.module_files.push(file);
                 added = true;
@@ -1204,10 +1214,7 @@ impl Flake {
                     }
                     (Some(ast::Param::IdentParam(ip)), Some(f)) if ip.syntax().text() == param => {
                         match unwrap(arg.clone(), false) {
-                            ast::Expr::AttrSet(set) => match lookup(&set, &[f]) {
-                                Lookup::Found { value, .. } => Some(value),
-                                _ => None,
-                            },
+                            ast::Expr::AttrSet(set) => field_of(&set, f),
                             _ => None,
                         }
                     }
@@ -1217,10 +1224,7 @@ impl Flake {
                             .any(|e| e.ident().is_some_and(|i| i.syntax().text() == param)) =>
                     {
                         match unwrap(arg.clone(), false) {
-                            ast::Expr::AttrSet(set) => match lookup(&set, &[param]) {
-                                Lookup::Found { value, .. } => Some(value),
-                                _ => None,
-                            },
+                            ast::Expr::AttrSet(set) => field_of(&set, param),
                             _ => None,
                         }
                     }
@@ -1509,13 +1513,13 @@ impl Flake {
                 let value = resolve::priority_wrapper(&value)
                     .map(|(_, inner)| inner)
                     .unwrap_or(value);
-                // A list, the lists of `[ ... ] ++ import ./overlays`, or the list a `let`
-                // binds (`nixpkgs.overlays = overlays;`). Overlays nixgen cannot read
-                // (imported, computed) are left alone: a new entry goes into a module of its
-                // own beside them, and the module system joins the lists.
+                // A list, or the lists of `[ ... ] ++ import ./overlays`. Overlays nixgen
+                // cannot read (imported, computed, a `let`-bound list other configurations
+                // may use too) are left alone: a new entry goes into a module of its own
+                // beside them, and the module system joins the lists.
                 let mut lists = Vec::new();
                 let mut rest = Vec::new();
-                collect_lists(written_value(value), &mut lists, &mut rest);
+                collect_lists(value, &mut lists, &mut rest);
                 for list in lists {
                     out.push((module.clone(), binding.clone(), list));
                 }
@@ -2061,6 +2065,25 @@ fn named_path(expr: &ast::Expr, known: &dyn Fn(&str) -> Option<String>) -> Optio
             let dir = interpolated_path(&dir, known)?;
             // `./hosts + "/a"` is `./hosts/a`; without the slash Nix joins the names.
             (tail.starts_with('/') && !tail.contains("..")).then(|| format!("{dir}{tail}"))
+        }
+        _ => None,
+    }
+}
+
+/// The value of `name` in a set a call passes: `name = value;`, or the name itself for
+/// `inherit name;` (an expression in the caller's scope).
+fn field_of(set: &ast::AttrSet, name: &str) -> Option<ast::Expr> {
+    match lookup(set, &[name]) {
+        Lookup::Found { value, .. } => Some(value),
+        Lookup::Opaque { node, .. } => {
+            let inherit = ast::Inherit::cast(node)?;
+            if inherit.from().is_some() {
+                return None;
+            }
+            inherit
+                .attrs()
+                .find(|a| resolve::attr_name(a).as_deref() == Some(name))
+                .and_then(|a| ast::Expr::cast(a.syntax().clone()))
         }
         _ => None,
     }

@@ -192,24 +192,79 @@ fn module_inputs_name(file: &Flake, input: &str) -> Option<String> {
         .find_map(|s| s.strip_suffix(&format!(".{input}")).map(str::to_owned))
 }
 
-/// True when code at `node` can reach the flake's input `input`: in the flake itself, in a
-/// module file that names the inputs already, or in one of a configuration that passes them
-/// through `specialArgs` (see [`reach_inputs_at`]).
+/// How code at `node` reaches the flake's input `input`.
+enum InputsAccess {
+    /// Through this name (`inputs` in `inputs.<input>`), or the input's own name (`None`):
+    /// in the flake itself, or in a module file that names the inputs already.
+    Named,
+    /// Through `inputs` once it is added to the module file's argument pattern: a module
+    /// file that is the configuration's own (a helper passes or names it), of a
+    /// configuration that passes `inputs` through `specialArgs`, where nothing else is
+    /// called `inputs`.
+    AddToPattern(ast::Lambda),
+    /// Not at all: a new entry must go elsewhere.
+    Unreachable,
+}
+
+fn inputs_access(
+    flake: &Flake,
+    config: &flake::Config,
+    node: &rnix::SyntaxNode,
+    input: &str,
+) -> InputsAccess {
+    let file = flake.file_of(node);
+    if flake.file_index(node) == 0 || module_inputs_name(file, input).is_some() {
+        return InputsAccess::Named;
+    }
+    let own = std::fs::canonicalize(&file.path).is_ok_and(|p| {
+        config
+            .own_files
+            .iter()
+            .any(|o| std::fs::canonicalize(o).is_ok_and(|o| o == p))
+    });
+    let shadowed = crate::nix::resolve::let_bound(node, "inputs").is_some();
+    let lambda = file
+        .root
+        .expr()
+        .and_then(|e| match flake::unwrap_parens(e) {
+            ast::Expr::Lambda(l) => Some(l),
+            _ => None,
+        });
+    // `{ pkgs, ... }@inputs:` names the module arguments `inputs`: no second one.
+    let bound_otherwise = lambda.as_ref().is_some_and(|l| match l.param() {
+        Some(ast::Param::Pattern(p)) => p
+            .pat_bind()
+            .and_then(|b| b.ident())
+            .is_some_and(|i| i.syntax().text() == "inputs"),
+        _ => true,
+    });
+    match lambda {
+        Some(l) if own && !shadowed && !bound_otherwise && config.passes_inputs() => {
+            InputsAccess::AddToPattern(l)
+        }
+        _ => InputsAccess::Unreachable,
+    }
+}
+
+/// True when a new entry at `node` can name the flake's input `input` (see
+/// [`reach_inputs_at`]).
 pub fn inputs_reachable(
     flake: &Flake,
     config: &flake::Config,
     node: &rnix::SyntaxNode,
     input: &str,
 ) -> bool {
-    flake.file_index(node) == 0
-        || module_inputs_name(flake.file_of(node), input).is_some()
-        || config.passes_inputs()
+    !matches!(
+        inputs_access(flake, config, node, input),
+        InputsAccess::Unreachable
+    )
 }
 
 /// [`scope_in_file`] for a new overlay entry at `node`, making the flake's inputs reachable
-/// there when they are not: a module file of a configuration that passes `inputs` through
-/// `specialArgs` gets `inputs` in its argument pattern (`{ pkgs, ... }:` becomes `{ pkgs,
-/// inputs, ... }:`), and a module file that is a plain set becomes a function of it.
+/// there when they are not and may be: a host module file of the configuration's own
+/// (`./hosts/${name}`) that takes `inputs` from `specialArgs` gets it in its argument pattern
+/// (`{ pkgs, ... }:` becomes `{ pkgs, inputs, ... }:`). Callers check
+/// [`inputs_reachable`] first.
 pub fn reach_inputs_at(
     flake: &Flake,
     config: &flake::Config,
@@ -219,33 +274,20 @@ pub fn reach_inputs_at(
     input: Option<&str>,
 ) -> crate::generate::OverlayScope {
     let mut scope = scope_in_file(flake, node, base, input);
-    let index = flake.file_index(node);
     let Some(input) = input else {
         return scope;
     };
-    let file = flake.file_of(node);
-    if index == 0 || module_inputs_name(file, input).is_some() || !config.passes_inputs() {
-        return scope;
-    }
-    let Some(expr) = file.root.expr() else {
-        return scope;
-    };
-    match flake::unwrap_parens(expr.clone()) {
-        ast::Expr::Lambda(l) => match l.param() {
-            Some(ast::Param::Pattern(p)) => {
-                let named = p
-                    .pat_entries()
-                    .any(|e| e.ident().is_some_and(|i| i.syntax().text() == "inputs"));
-                if !named {
-                    eds[index].insert_pattern_entry(&p, "inputs");
-                }
+    if let InputsAccess::AddToPattern(lambda) = inputs_access(flake, config, node, input) {
+        if let Some(ast::Param::Pattern(p)) = lambda.param() {
+            let named = p
+                .pat_entries()
+                .any(|e| e.ident().is_some_and(|i| i.syntax().text() == "inputs"));
+            if !named {
+                eds[flake.file_index(node)].insert_pattern_entry(&p, "inputs");
             }
-            _ => return scope,
-        },
-        ast::Expr::AttrSet(_) => eds[index].wrap(expr.syntax(), "{ inputs, ... }:\n", ""),
-        _ => return scope,
+            scope.inputs_name = Some("inputs".to_owned());
+        }
     }
-    scope.inputs_name = Some("inputs".to_owned());
     scope
 }
 
@@ -264,11 +306,20 @@ pub enum OverlayTarget {
 /// unconditional list.
 pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<OverlayTarget>> {
     let lists = flake.overlays_lists(config)?;
-    // With no module of its own, the configuration's lists are the shared ones.
+    // With no module of its own, the configuration's lists are the shared ones. A list in a
+    // module file that another module file imports (`../common.nix`) may be other
+    // configurations' too: the entry goes into the configuration's own module instead.
     let shared_ok = config.shared_fallback().is_some();
+    let main_file = config
+        .main_module()
+        .map(|m| flake.file_index(m.set.syntax()));
+    let own_file = |l: &ast::List| {
+        let file = flake.file_index(l.syntax());
+        file == 0 || main_file.is_none_or(|m| m == file)
+    };
     let Some((first, _, list)) = lists
         .iter()
-        .find(|(m, _, _)| !m.conditional && (shared_ok || !m.shared))
+        .find(|(m, _, l)| !m.conditional && (shared_ok || !m.shared) && own_file(l))
     else {
         return Ok(None);
     };

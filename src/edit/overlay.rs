@@ -42,11 +42,16 @@ pub fn add(
     request: &OverlayRequest,
 ) -> Result<super::Edited> {
     let (flake, config) = loaded(path, text, config)?;
-    let eds =
-        plan_add(&flake, &config, request).map_err(|f| super::planning_failed(f, path, text))?;
+    let mut notes = Vec::new();
+    let eds = plan_add(&flake, &config, request, &mut notes)
+        .map_err(|f| super::planning_failed(f, path, text))?;
     let mut edited = super::finish_all(&flake, eds)?;
     if edited.text != text || !edited.module_files.is_empty() {
-        edited.notes.extend(super::helper_note(&flake, &config));
+        if notes.is_empty() {
+            edited.notes.extend(super::helper_note(&flake, &config));
+        } else {
+            edited.notes.extend(notes);
+        }
     }
     Ok(edited)
 }
@@ -69,6 +74,7 @@ fn plan_add<'f>(
     flake: &'f Flake,
     config: &Config,
     request: &OverlayRequest,
+    notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Editor<'f>>> {
     flake.refuse_own_pkgs(config)?;
     if request.input.is_some() && !flake.is_flake() {
@@ -106,25 +112,38 @@ fn plan_add<'f>(
         return Ok(eds);
     }
     let target = super::overlay_target(flake, config)?;
-    // A module file that cannot reach the flake's inputs (no `specialArgs` passes them):
-    // the entry goes into a module of its own in the flake's list instead.
+    // A module file that cannot reach the flake's inputs (no `specialArgs` passes them, or
+    // other configurations use it too): the entry goes into a module of its own in the
+    // configuration's list in the flake, else in the list it shares with others (and a note
+    // says so), else nowhere.
     if let Some(input) = input {
         let node = match &target {
             Some(super::OverlayTarget::List(list)) => Some(list.syntax().clone()),
             Some(super::OverlayTarget::Module(m)) => Some(m.set.syntax().clone()),
             None => config.main_module().map(|m| m.set.syntax().clone()),
         };
-        let in_flake = config
-            .module_lists
-            .iter()
-            .rev()
-            .find(|l| flake.file_index(l.syntax()) == 0);
-        if let (Some(node), Some(list)) = (node, in_flake) {
-            if !super::inputs_reachable(flake, config, &node, input) {
-                let module = overlays_module(overlays_value(&request.entry, &scope));
-                eds[0].insert_item(list, None, &module);
-                return Ok(eds);
+        if let Some(node) = node.filter(|n| !super::inputs_reachable(flake, config, n, input)) {
+            let in_flake = |l: &&ast::List| flake.file_index(l.syntax()) == 0;
+            let own = config.module_lists.iter().rev().find(in_flake);
+            let shared = config.shared_lists.iter().rev().find(in_flake);
+            let Some(list) = own.or(shared) else {
+                return Err(flake
+                    .error_at(&node, format!("this module file cannot name the flake's inputs, so the `{}` input cannot be used here", input))
+                    .with_help("pass the inputs to the configuration's modules (`specialArgs = { inherit inputs; };`) and add `inputs` to this file's arguments, or use --github / --git (a fetcher needs no input)")
+                    .into());
+            };
+            if own.is_none() {
+                if let Some(by) = &config.shared_by {
+                    notes.push(
+                        flake
+                            .error_at(list.syntax(), format!("{} cannot name the flake's inputs: the entry went into {by}, which other configurations may share", flake.file_of(&node).path.display()))
+                            .note(),
+                    );
+                }
             }
+            let module = overlays_module(overlays_value(&request.entry, &scope));
+            eds[0].insert_item(list, None, &module);
+            return Ok(eds);
         }
     }
     match target {
@@ -361,9 +380,11 @@ fn plan_remove<'f>(flake: &'f Flake, config: &Config, package: &str) -> Result<V
     let Some((module, overlays, list, target)) = found else {
         return Ok(eds);
     };
-    let ed = &mut eds[flake.file_index(target.binding.syntax())];
-    let removed = remove_binding(ed, module, overlays, list, &target);
+    let index = flake.file_index(target.binding.syntax());
+    let removed = remove_binding(&mut eds[index], module, overlays, list, &target);
     if let EntrySource::Input { input, .. } = &target.source {
+        // An `inputs` argument `add` gave a host module stays: nixgen cannot tell it from
+        // one the author wrote (and an unused argument changes nothing).
         remove_unused_input(flake, &mut eds[0], input, std::slice::from_ref(&removed))?;
     }
     Ok(eds)
@@ -384,8 +405,13 @@ pub fn remove_binding(
         return target.binding.syntax().clone();
     }
     // An inline list keeps its (now empty) brackets: only lists nixgen created are
-    // multi-line around a single overlay.
-    if list.items().count() > 1 || !list.syntax().text().contains_char('\n') {
+    // multi-line around a single overlay; a comment in the list is the author's, and keeps
+    // it too.
+    let has_comment = list
+        .syntax()
+        .children_with_tokens()
+        .any(|t| t.kind() == rnix::SyntaxKind::TOKEN_COMMENT);
+    if list.items().count() > 1 || !list.syntax().text().contains_char('\n') || has_comment {
         ed.remove_from(list.syntax(), &target.element);
         return target.element.clone();
     }

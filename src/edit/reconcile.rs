@@ -137,7 +137,9 @@ fn select_config(flake: &Flake, cp: &ConfigPlan) -> Result<(Config, Option<ast::
     let names: Vec<String> = configs
         .iter()
         .map(|c| match c.name.as_str() {
-            super::flake::EVERY => "(names computed in `nixosConfigurations`, which nixgen cannot list)".to_owned(),
+            super::flake::EVERY => {
+                "(names computed in `nixosConfigurations`, which nixgen cannot list)".to_owned()
+            }
             name => name.to_owned(),
         })
         .collect();

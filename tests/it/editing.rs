@@ -1476,6 +1476,61 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
             expect: "          modules = [\n            path\n            {\n",
         },
         Case {
+            what: "a module file another configuration uses without `specialArgs` is not given `inputs`: the entry goes into the configuration's own list",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.dev = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit inputs; };\n      modules = [ ./machine.nix ];\n    };\n    nixosConfigurations.ci = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [ ./machine.nix { boot.isContainer = true; } ];\n    };\n  };\n}\n",
+            files: &[("machine.nix", "{ pkgs, ... }:\n{\n  # the one machine\n  services.openssh.enable = true;\n}\n")],
+            config: Some("dev"),
+            file: "flake.nix",
+            expect: "      modules = [\n        ./machine.nix\n        {\n          nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "overlays in a module file both hosts import stay theirs: the entry goes into the chosen host's own module",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit inputs; };\n      modules = [ ./hosts/a.nix ];\n    };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit inputs; };\n      modules = [ ./hosts/b.nix ];\n    };\n  };\n}\n",
+            files: &[
+                ("hosts/a.nix", "{ inputs, ... }:\n{\n  imports = [ ../common.nix ]; # shared base\n  networking.hostName = \"a\";\n}\n"),
+                ("hosts/b.nix", "{ inputs, ... }:\n{\n  imports = [ ../common.nix ];\n  networking.hostName = \"b\";\n}\n"),
+                ("common.nix", "{ ... }:\n{\n  nixpkgs.overlays = [\n    (final: prev: { hello = prev.hello; })\n  ];\n}\n"),
+            ],
+            config: Some("a"),
+            file: "hosts/a.nix",
+            expect: "  networking.hostName = \"a\";\n  nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "a helper call that passes the name with `inherit name;` names the host module",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs:\n    let\n      mkHost = { name, system ? \"x86_64-linux\" }: nixpkgs.lib.nixosSystem {\n        inherit system;\n        specialArgs = { inherit inputs; };\n        modules = [ ./hosts/${name}.nix ];\n      };\n    in {\n      nixosConfigurations = nixpkgs.lib.genAttrs [ \"a\" \"b\" ] (name: mkHost { inherit name; });\n    };\n}\n",
+            files: &[
+                ("hosts/a.nix", "{ inputs, ... }:\n{\n  networking.hostName = \"a\";\n}\n"),
+                ("hosts/b.nix", "{ inputs, ... }:\n{\n  networking.hostName = \"b\";\n}\n"),
+            ],
+            config: Some("a"),
+            file: "hosts/a.nix",
+            expect: "  networking.hostName = \"a\";\n  nixpkgs.overlays = [\n",
+        },
+        Case {
+            what: "a comment after the pattern's last entry stays that entry's",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs =\n    {\n      self,\n      nixpkgs, # pinned in flake.lock\n    }:\n    {\n      nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [ ./a.nix { networking.hostName = \"a\"; } ];\n      };\n    };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "      nixpkgs, # pinned in flake.lock\n      fio-src,\n    }:\n",
+        },
+        Case {
+            what: "an overlays list holding only a comment keeps it, and keeps its binding on remove",
+            flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        ./a.nix\n        {\n          nixpkgs.overlays = [\n            # local builds go here\n          ];\n        }\n      ];\n    };\n  };\n}\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "            # local builds go here\n",
+        },
+        Case {
+            what: "a CRLF file gets CRLF in every new line, and its bytes back on remove",
+            flake: "{\r\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; # pinned\r\n  outputs = { self, nixpkgs, ... }@inputs: {\r\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\r\n      system = \"x86_64-linux\";\r\n      modules = [\r\n        ./a.nix\r\n        { networking.hostName = \"a\"; }\r\n      ];\r\n    };\r\n  };\r\n}\r\n",
+            files: &[],
+            config: None,
+            file: "flake.nix",
+            expect: "# pinned\r\n  inputs.fio-src = {\r\n",
+        },
+        Case {
             what: "a pattern written with leading commas and no `...` gets the input in that style",
             flake: "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs =\n    { self\n    , nixpkgs\n    }:\n    {\n      nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [ ./a.nix { networking.hostName = \"a\"; } ];\n      };\n    };\n}\n",
             files: &[],
@@ -1499,13 +1554,21 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
         assert_eq!(code, 0, "{}: {err}", case.what);
         let edited = w.read(case.file);
         assert!(edited.contains(case.expect), "{}: {edited}", case.what);
+        if case.flake.contains("\r\n") {
+            let bare = edited.replace("\r\n", "");
+            assert!(
+                !bare.contains('\n') && !bare.contains('\r'),
+                "{}: only CRLF: {edited:?}",
+                case.what
+            );
+        }
         assert!(
             edited.contains("src = inputs.fio-src;") || edited.contains("src = fio-src;"),
             "{}: {edited}",
             case.what
         );
         assert_parses(case.what, &w.read("flake.nix"));
-        for (path, text) in case.files {
+        for (path, text) in case.files.iter().filter(|(p, _)| *p != case.file) {
             assert_eq!(&w.read(path), text, "{}: {path} untouched", case.what);
         }
         let (code, _, _) = crate::support::edits::run_in(w.dir.path(), &add);
@@ -1528,6 +1591,14 @@ fn real_world_shapes_take_an_overlay_where_it_takes_effect() {
             "{}: remove is the inverse",
             case.what
         );
+        for (path, text) in case.files {
+            assert_eq!(
+                &w.read(path),
+                text,
+                "{}: remove gives {path} back",
+                case.what
+            );
+        }
     }
 }
 
