@@ -798,43 +798,27 @@ impl Flake {
                     (Some(i), ast::Expr::List(l)) => l.items().nth(i),
                     _ => None,
                 };
-                return match self.helper_config_with(
-                    &name,
-                    &binding,
-                    call.syntax(),
-                    &helper,
+                return self.built_by(HelperCall {
+                    name: &name,
+                    binding: &binding,
+                    at: call.syntax(),
+                    helper: &helper,
                     function,
-                    &[element],
-                    &[given],
-                )? {
-                    Some(config) => Ok(config),
-                    None => fail(self.opaque(
-                        call.syntax(),
-                        &format!("configuration `{name}` is built by `{helper}`, which nixgen cannot read"),
-                        "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
-                    )),
-                };
+                    args: vec![element],
+                    known: vec![given],
+                });
             }
         }
         if let Some((function, helper)) = self.generator_of(&call) {
-            return match self.helper_config_with(
-                &name,
-                &binding,
-                call.syntax(),
-                &helper,
+            return self.built_by(HelperCall {
+                name: &name,
+                binding: &binding,
+                at: call.syntax(),
+                helper: &helper,
                 function,
-                &[None],
-                &[known_name],
-            )? {
-                Some(config) => Ok(config),
-                None => fail(self.opaque(
-                    call.syntax(),
-                    &format!(
-                        "configuration `{name}` is built by `{helper}`, which nixgen cannot read"
-                    ),
-                    "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
-                )),
-            };
+                args: vec![None],
+                known: vec![known_name],
+            });
         }
         // A host of `mapAttrs mkHost hosts`: its value goes to `mkHost` as the second argument.
         if let Some((function, helper)) = self.mapper_of(&call, &binding) {
@@ -844,36 +828,28 @@ impl Flake {
                     .text_range()
                     .contains_range(call.syntax().text_range())
             });
-            return match self.helper_config_with(
-                &name,
-                &binding,
-                binding.syntax(),
-                &helper,
+            return self.built_by(HelperCall {
+                name: &name,
+                binding: &binding,
+                at: binding.syntax(),
+                helper: &helper,
                 function,
-                &[None, host],
-                &[known_name],
-            )? {
-                Some(config) => Ok(config),
-                None => fail(self.opaque(
-                    binding.syntax(),
-                    &format!(
-                        "configuration `{name}` is built by `{helper}`, which nixgen cannot read"
-                    ),
-                    "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
-                )),
-            };
+                args: vec![None, host],
+                known: vec![known_name],
+            });
         }
         // `forHosts (path: nixosSystem { ... })`: the function given builds it.
         if let Some((function, helper)) = function_argument(&call) {
-            if let Some(config) = self.helper_config_with(
-                &name,
-                &binding,
-                call.syntax(),
-                &helper,
+            let call = HelperCall {
+                name: &name,
+                binding: &binding,
+                at: call.syntax(),
+                helper: &helper,
                 function,
-                &[],
-                &[],
-            )? {
+                args: Vec::new(),
+                known: Vec::new(),
+            };
+            if let Some(config) = self.helper_config_in(call, &|_| None, 4)? {
                 return Ok(config);
             }
         }
@@ -1105,68 +1081,55 @@ impl Flake {
         else {
             return Ok(None);
         };
-        let args: Vec<Option<ast::Expr>> = args.into_iter().map(Some).collect();
-        self.helper_config_of(name, binding, call.syntax(), &helper, function, &args)
-    }
-
-    /// The configuration a helper `function` builds when called with `args` (`None` for an
-    /// argument that is not written in the file, such as the name `mapAttrs` passes);
-    /// `call` is where a refusal points. See [`Flake::helper_config`].
-    fn helper_config_of(
-        &self,
-        name: &str,
-        binding: &ast::AttrpathValue,
-        call: &SyntaxNode,
-        helper: &str,
-        function: ast::Expr,
-        args: &[Option<ast::Expr>],
-    ) -> Result<Option<Config>> {
-        self.helper_config_with(name, binding, call, helper, function, args, &[])
-    }
-
-    /// [`Flake::helper_config_of`], with the string values known for some arguments (the
-    /// name `genAttrs` passes): a module path the helper writes with them
-    /// (`./hosts/${name}`) is a module file of the configuration.
-    #[allow(clippy::too_many_arguments)]
-    fn helper_config_with(
-        &self,
-        name: &str,
-        binding: &ast::AttrpathValue,
-        call: &SyntaxNode,
-        helper: &str,
-        function: ast::Expr,
-        args: &[Option<ast::Expr>],
-        known: &[Option<String>],
-    ) -> Result<Option<Config>> {
-        self.helper_config_in(
+        let call = HelperCall {
             name,
             binding,
-            call,
+            at: call.syntax(),
+            helper: &helper,
+            function,
+            args: args.into_iter().map(Some).collect(),
+            known: Vec::new(),
+        };
+        self.helper_config_in(call, &|_| None, 4)
+    }
+
+    /// The configuration `call` builds, or a refusal at the call when nixgen cannot read the
+    /// helper.
+    fn built_by(&self, call: HelperCall<'_>) -> Result<Config> {
+        let (name, helper, at) = (
+            call.name.to_owned(),
+            call.helper.to_owned(),
+            call.at.clone(),
+        );
+        match self.helper_config_in(call, &|_| None, 4)? {
+            Some(config) => Ok(config),
+            None => fail(self.opaque(
+                &at,
+                &format!("configuration `{name}` is built by `{helper}`, which nixgen cannot read"),
+                "write the configuration as `nixpkgs.lib.nixosSystem { ... }`",
+            )),
+        }
+    }
+
+    /// The configuration a helper call builds (see [`Flake::helper_config`]); `None` when the
+    /// helper is not a function nixgen can read. A helper called from another function's
+    /// body (`name: _: mkHost name`) is read in that function's terms: `outer` gives the
+    /// string value of its parameters, and `depth` bounds how many such calls are followed.
+    fn helper_config_in(
+        &self,
+        call: HelperCall<'_>,
+        outer: &dyn Fn(&str) -> Option<String>,
+        depth: usize,
+    ) -> Result<Option<Config>> {
+        let HelperCall {
+            name,
+            binding,
+            at: call,
             helper,
             function,
             args,
             known,
-            &|_| None,
-            4,
-        )
-    }
-
-    /// [`Flake::helper_config_with`] for a helper called from another function's body
-    /// (`name: _: mkHost name`): `outer` gives the string value of that function's
-    /// parameters, and `depth` bounds how many such calls are followed.
-    #[allow(clippy::too_many_arguments)]
-    fn helper_config_in(
-        &self,
-        name: &str,
-        binding: &ast::AttrpathValue,
-        call: &SyntaxNode,
-        helper: &str,
-        function: ast::Expr,
-        args: &[Option<ast::Expr>],
-        known: &[Option<String>],
-        outer: &dyn Fn(&str) -> Option<String>,
-        depth: usize,
-    ) -> Result<Option<Config>> {
+        } = call;
         let mut params = Vec::new();
         // A function written where it is given (`forHosts (path: ...)`), not bound by name.
         let anonymous = function
@@ -1283,13 +1246,15 @@ impl Flake {
                 .collect();
             let outer_names = |n: &str| known_value(n);
             return self.helper_config_in(
-                name,
-                binding,
-                call,
-                &inner_helper,
-                inner,
-                &mapped,
-                &inner_known,
+                HelperCall {
+                    name,
+                    binding,
+                    at: call,
+                    helper: &inner_helper,
+                    function: inner,
+                    args: mapped,
+                    known: inner_known,
+                },
                 &outer_names,
                 depth - 1,
             );
@@ -2101,6 +2066,28 @@ fn inherited_from_let(node: &SyntaxNode, name: &str) -> Option<ast::AttrpathValu
     }
     // The inherit's own set is not a scope (unless `rec`): look from outside it.
     resolve::let_bound(node.parent()?.parent().as_ref()?, name)
+}
+
+/// A call of a helper function that builds a configuration, as [`Flake::helper_config_in`]
+/// reads it.
+struct HelperCall<'a> {
+    /// The configuration's name.
+    name: &'a str,
+    /// Its binding.
+    binding: &'a ast::AttrpathValue,
+    /// Where a refusal points.
+    at: &'a SyntaxNode,
+    /// The helper's name, for messages.
+    helper: &'a str,
+    /// The helper (a lambda).
+    function: ast::Expr,
+    /// What the call passes for each parameter, in order (`None`: not written in the file,
+    /// such as the name `mapAttrs` passes).
+    args: Vec<Option<ast::Expr>>,
+    /// The string values known for some parameters (the name `genAttrs` passes): a module
+    /// path the helper writes with them (`./hosts/${name}`) is a module file of the
+    /// configuration.
+    known: Vec<Option<String>>,
 }
 
 /// The name standing for every configuration of `genAttrs names f` or `mapAttrs f hosts`

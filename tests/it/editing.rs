@@ -1082,16 +1082,32 @@ fn the_library_is_named_the_files_way() {
     }
 }
 
+/// A configuration that brings its own `pkgs` (through `specialArgs`, or a module's
+/// `nixpkgs.pkgs`) makes NixOS ignore `nixpkgs.overlays`: an overlay added would do nothing,
+/// so it is refused, located where the packages are given.
 #[test]
 fn a_configuration_with_its_own_pkgs_is_refused_an_overlay_that_would_do_nothing() {
-    let w = Work::new();
-    let flake = "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }:\n    let pkgs = import nixpkgs { system = \"x86_64-linux\"; }; in {\n    nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit pkgs; };\n      modules = [\n        nixos-flake.nixosModules.backends.imageless\n        { nixpkgs.overlays = [ nixos-flake.overlays.default ]; }\n      ];\n    };\n  };\n}\n";
-    w.write("flake.nix", flake);
-    let (code, _, err) = w.run(&["overlay", "add", "fio", "--src", "/srv/fio"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("passes its own `specialArgs.pkgs`"), "{err}");
-    assert!(err.contains("flake.nix:8:"), "located: {err}");
-    assert_eq!(w.read("flake.nix"), flake, "nothing written");
+    let cases = [
+        (
+            "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }:\n    let pkgs = import nixpkgs { system = \"x86_64-linux\"; }; in {\n    nixosConfigurations.vm = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = { inherit pkgs; };\n      modules = [\n        nixos-flake.nixosModules.backends.imageless\n        { nixpkgs.overlays = [ nixos-flake.overlays.default ]; }\n      ];\n    };\n  };\n}\n",
+            "passes its own `specialArgs.pkgs`",
+            "flake.nix:8:",
+        ),
+        (
+            "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        { nixpkgs.pkgs = import nixpkgs { system = \"x86_64-linux\"; }; }\n        ./a.nix\n      ];\n    };\n  };\n}\n",
+            "`nixpkgs.pkgs`",
+            "flake.nix:7:11",
+        ),
+    ];
+    for (flake, why, at) in cases {
+        let w = Work::new();
+        w.write("flake.nix", flake);
+        let (code, _, err) = w.run(&["overlay", "add", "fio", "--src", "/srv/fio"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(err.contains(at), "located: {err}");
+        assert_eq!(w.read("flake.nix"), flake, "nothing written");
+    }
 }
 
 /// Any number of changes meet in one inline container, and in a container inside it on the
@@ -1382,12 +1398,7 @@ fn configurations_computed_from_a_directory_listing() {
     );
 
     // Only the flake: the names cannot be listed.
-    let w = Work::new();
-    w.write("flake.nix", flake);
-    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
-    let (code, _, err) =
-        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
-    assert_eq!(code, 0, "{err}");
+    let (w, err) = add_to_the_flake_alone(flake);
     assert!(err.contains("every one of them gets it"), "{err}");
     assert!(
         err.contains("flake.nix:10:19"),
@@ -1690,20 +1701,6 @@ fn overlays_added_to_computed_configurations_take_effect() {
     assert_eq!(alpha, serde_json::json!("local fio\n"));
 }
 
-/// A module that sets `nixpkgs.pkgs` makes NixOS ignore `nixpkgs.overlays`: an overlay added
-/// would do nothing, so it is refused where that is set.
-#[test]
-fn a_module_setting_nixpkgs_pkgs_is_refused_an_overlay_that_would_do_nothing() {
-    let w = Work::new();
-    let flake = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }@inputs: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        { nixpkgs.pkgs = import nixpkgs { system = \"x86_64-linux\"; }; }\n        ./a.nix\n      ];\n    };\n  };\n}\n";
-    w.write("flake.nix", flake);
-    let (code, _, err) = w.run(&["overlay", "add", "fio", "--src", "/srv/fio"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("`nixpkgs.pkgs`"), "{err}");
-    assert!(err.contains("flake.nix:7:11"), "located: {err}");
-    assert_eq!(w.read("flake.nix"), flake, "nothing written");
-}
-
 /// `listToAttrs (map (file: { name = ...; value = nixosSystem { ... }; }) names)`: the names
 /// come from the list (here `readDir ./hosts`), each configuration is `f` applied to its
 /// element, and the host module the function names from it takes the overlay.
@@ -1754,12 +1751,7 @@ fn configurations_from_list_to_attrs_of_a_map() {
     );
 
     // Only the flake: one list every configuration shares.
-    let w = Work::new();
-    w.write("flake.nix", flake);
-    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
-    let (code, _, err) =
-        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
-    assert_eq!(code, 0, "{err}");
+    let (w, err) = add_to_the_flake_alone(flake);
     assert!(err.contains("the function given to `listToAttrs`"), "{err}");
     let edited = w.read("flake.nix");
     assert!(
@@ -1772,4 +1764,16 @@ fn configurations_from_list_to_attrs_of_a_map() {
     let (code, _, err) = crate::support::edits::run_in(w.dir.path(), &["overlay", "remove", "fio"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(w.read("flake.nix"), flake);
+}
+
+/// `overlay add fio --src src/fio` on `flake` alone (none of the files it names): the
+/// directory, and what nixgen printed. The add must succeed.
+fn add_to_the_flake_alone(flake: &str) -> (Work, String) {
+    let w = Work::new();
+    w.write("flake.nix", flake);
+    std::fs::create_dir_all(w.dir.path().join("src/fio")).unwrap();
+    let (code, _, err) =
+        crate::support::edits::run_in(w.dir.path(), &["overlay", "add", "fio", "--src", "src/fio"]);
+    assert_eq!(code, 0, "{err}");
+    (w, err)
 }
