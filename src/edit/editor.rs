@@ -903,6 +903,7 @@ impl<'a> Editor<'a> {
         // were recorded (the one recorded first is applied last, so it ends up first).
         // A file written with CRLF line ends gets them in the new lines too.
         let crlf = uses_crlf(self.source);
+        let source = self.source;
         let mut edits: Vec<(usize, usize, usize, String)> = self
             .edits
             .into_iter()
@@ -912,6 +913,17 @@ impl<'a> Editor<'a> {
                     text.replace("\r\n", "\n").replace('\n', "\r\n")
                 } else {
                     text
+                };
+                // An insertion between a line's `\r` and its `\n` (after a line comment,
+                // whose token holds the `\r`) goes before the `\r`: the break stays whole.
+                let (start, end) = if start == end
+                    && start > 0
+                    && source.as_bytes()[start - 1] == b'\r'
+                    && source.as_bytes().get(start) == Some(&b'\n')
+                {
+                    (start - 1, end - 1)
+                } else {
+                    (start, end)
                 };
                 (start, end, seq, text)
             })

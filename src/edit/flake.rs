@@ -2,6 +2,13 @@
 //! outputs function, its `nixosConfigurations`, their `modules` lists, inline modules,
 //! `nixpkgs.overlays` and overlay entries are, whichever way the author wrote them.
 //!
+//! Configurations are found where Nix would find them: written out, merged with `//` or
+//! `recursiveUpdate`, under flake-parts' `flake`, inherited from a `let`, built by a helper
+//! function of the file (its call's arguments mapped onto its parameters), or computed from
+//! names (`genAttrs`, `mapAttrs`, `listToAttrs (map ...)`) that [`crate::nix::eval`] works out;
+//! names it cannot work out stand as one configuration, [`EVERY`]. A configuration's module
+//! files (`./default.nix`, a host module a helper names) are read with it.
+//!
 //! Every locator returns nodes of one parse of the file; what cannot be seen through comes back
 //! as a [`Diagnostic`] with the line and column of the offending node and what to do instead.
 
@@ -130,6 +137,33 @@ impl Config {
     /// Takes in one module list element when it is an inline module; `shared` for one of a
     /// `let`-bound list that other configurations use too.
     fn add_item(&mut self, item: &ast::Expr, shared: bool) {
+        // `modules = [ hostModule ];` with `hostModule = { ... }: { ... };` in a `let`: the
+        // module is read where it is written, and is shared when anything else names it.
+        if let ast::Expr::Ident(ident) = unwrap_parens(item.clone()) {
+            let name = ident.syntax().text().to_string();
+            if let Some(binding) = resolve::let_bound(ident.syntax(), &name) {
+                if let Some(value) = binding.value().filter(|v| {
+                    matches!(
+                        unwrap_parens(v.clone()),
+                        ast::Expr::Lambda(_) | ast::Expr::AttrSet(_)
+                    )
+                }) {
+                    let scope = binding.syntax().parent();
+                    let uses = scope
+                        .iter()
+                        .flat_map(|s| s.descendants())
+                        .filter(|n| {
+                            n.kind() == rnix::SyntaxKind::NODE_IDENT
+                                && n.text() == name.as_str()
+                                && n.parent()
+                                    .is_some_and(|p| p.kind() != rnix::SyntaxKind::NODE_ATTRPATH)
+                        })
+                        .count();
+                    self.add_item(&value, shared || uses > 1);
+                }
+            }
+            return;
+        }
         let lambda = match unwrap_parens(item.clone()) {
             ast::Expr::Lambda(l) => Some(l),
             _ => None,
@@ -1423,6 +1457,12 @@ impl Flake {
             .collect();
         // A name asked for among computed ones nixgen cannot list is taken at its word.
         let computed = bindings.iter().find(|(n, _, _)| n == EVERY).cloned();
+        // Where the configurations are written: what an error about picking one points at.
+        let at = bindings.first().map(|(_, b, _)| b.syntax().clone());
+        let located = |message: String| match &at {
+            Some(node) => self.error_at(node, message),
+            None => Diagnostic::in_file(&self.path, message),
+        };
         match wanted {
             Some(w) => match bindings
                 .into_iter()
@@ -1431,7 +1471,7 @@ impl Flake {
             {
                 Some((name, binding, value)) => self.config(name, binding, value),
                 None => fail(
-                    Diagnostic::in_file(&self.path, format!("there is no configuration `{w}`"))
+                    located(format!("there is no configuration `{w}`"))
                         .with_help(format!("configurations here: {}", names.join(", "))),
                 ),
             },
@@ -1440,11 +1480,8 @@ impl Flake {
                 self.config(name, binding, value)
             }
             None => fail(
-                Diagnostic::in_file(
-                    &self.path,
-                    format!("the flake has {} configurations", bindings.len()),
-                )
-                .with_help(format!("pick one with --config: {}", names.join(", "))),
+                located(format!("the flake has {} configurations", bindings.len()))
+                    .with_help(format!("pick one with --config: {}", names.join(", "))),
             ),
         }
     }

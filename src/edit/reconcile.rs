@@ -743,17 +743,19 @@ impl<'f> Run<'f> {
         let wanted = crate::generate::plan::settings_marker(&listed);
         match (marker.first(), marker.last(), wanted) {
             (Some(first), Some(last), wanted) => {
+                // A line comment's token holds the `\r` of a CRLF line end: it stays, and
+                // the lines compare without it.
                 let (from, to) = (
                     usize::from(first.text_range().start()),
-                    usize::from(last.text_range().end()),
+                    usize::from(last.text_range().end()) - usize::from(last.text().ends_with('\r')),
                 );
                 let indent = self.ed(set).line_indent(from).to_owned();
                 let text = wanted.map(|w| comment_lines(&w, &indent));
-                let now = &self.ed(set).source()[from..to];
+                let now = self.ed(set).source()[from..to].replace("\r\n", "\n");
                 match text {
                     Some(t) if t == now => {}
                     Some(t) => self.ed(set).replace(
-                        TextRange::new(first.text_range().start(), last.text_range().end()),
+                        TextRange::new(first.text_range().start(), (to as u32).into()),
                         t,
                     ),
                     None => {
@@ -1072,9 +1074,20 @@ impl<'f> Run<'f> {
         // flake.nix, kdevops' `lib.mkAfter [ ... ]` in default.nix); new overlays go into the
         // first unconditional one.
         let lists = self.flake.overlays_lists(config)?;
+        // Every planned entry already in one list (a module under `mkIf` too): that list is
+        // the one brought in line; nothing goes beside it.
+        let holds_all = |l: &ast::List| {
+            let here = self.flake.overlay_bindings(l);
+            !cp.overlays.is_empty()
+                && cp
+                    .overlays
+                    .iter()
+                    .all(|e| here.iter().any(|b| b.package == e.package))
+        };
         let Some((_, _, list)) = lists
             .iter()
             .find(|(m, _, _)| !m.conditional && !m.shared)
+            .or_else(|| lists.iter().find(|(_, _, l)| holds_all(l)))
             .cloned()
         else {
             // A configuration written without any overlay keeps it that way until the
@@ -1347,10 +1360,25 @@ impl<'f> Run<'f> {
                 body.push(Entry::Binding(setting.path.clone(), setting.value.clone()));
             }
         }
-        if !cp.overlays.is_empty() {
+        // Overlays the configuration's modules already have (under `mkIf` too) are not
+        // added again: only the planned entries no list holds yet.
+        let held: Vec<String> = self
+            .flake
+            .overlays_lists(config)?
+            .iter()
+            .flat_map(|(_, _, l)| self.flake.overlay_bindings(l))
+            .map(|b| b.package)
+            .collect();
+        let missing: Vec<OverlayEntry> = cp
+            .overlays
+            .iter()
+            .filter(|e| !held.contains(&e.package))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
             let overlays = vec![
                 Item::Expr(Expr::path_of("nixos-flake.overlays.default")),
-                Item::Expr(OverlayEntry::overlay_of(&cp.overlays, scope)),
+                Item::Expr(OverlayEntry::overlay_of(&missing, scope)),
             ];
             body.push(Entry::Binding(
                 vec!["nixpkgs".into(), "overlays".into()],

@@ -1777,3 +1777,61 @@ fn add_to_the_flake_alone(flake: &str) -> (Work, String) {
     assert_eq!(code, 0, "{err}");
     (w, err)
 }
+
+/// `generate` over hand edits found by a second adversarial run: a host module bound in a
+/// `let` is edited where it is written (not shadowed by a second module that would conflict),
+/// overlays kept under `config = lib.mkIf ...` are not added again, and the settings marker of
+/// a CRLF file keeps its line ends.
+#[test]
+fn generate_edits_let_bound_modules_and_keeps_crlf_in_the_settings_marker() {
+    let w = Work::new();
+    let flake = "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  outputs = { self, nixpkgs, nixos-flake, ... }@inputs:\n    let\n      hostModule = { pkgs, ... }: {\n        networking.hostName = \"h\"; # mine\n      };\n    in\n    {\n      nixosConfigurations.h = nixpkgs.lib.nixosSystem {\n        system = \"x86_64-linux\";\n        modules = [\n          nixos-flake.nixosModules.backends.imageless\n          hostModule\n        ];\n      };\n    };\n}\n";
+    w.write("flake.nix", flake);
+    w.write(
+        "host.yaml",
+        "name: h\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nhostName: h2\n",
+    );
+    w.generate(&[]);
+    let out = w.read("flake.nix");
+    assert!(
+        out.contains("        networking.hostName = \"h2\"; # mine\n"),
+        "{out}"
+    );
+    assert_eq!(out.matches("networking.hostName").count(), 1, "{out}");
+    assert_parses("let-bound module", &out);
+    w.assert_up_to_date(&[]);
+
+    // Overlays under `mkIf`: the planned entry is there already.
+    let w = Work::new();
+    let flake = "{\n  inputs.nixos-flake.url = \"path:/srv/nixos-flake\";\n  inputs.nixpkgs.follows = \"nixos-flake/nixpkgs\";\n  inputs.fio-src = { type = \"path\"; path = \"/srv/fio\"; flake = false; };\n  outputs = { self, nixpkgs, nixos-flake, ... }@inputs: {\n    nixosConfigurations.h = nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      modules = [\n        nixos-flake.nixosModules.backends.imageless\n        ({ lib, ... }: {\n          config = lib.mkIf true {\n            networking.hostName = \"h\";\n            nixpkgs.overlays = [ nixos-flake.overlays.default (final: prev: { fio = prev.fio.overrideAttrs { src = inputs.fio-src; }; }) ];\n          };\n        })\n      ];\n    };\n  };\n}\n";
+    w.write("flake.nix", flake);
+    w.write(
+        "host.yaml",
+        "name: h\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nhostName: h\noverlays:\n  fio: { src: /srv/fio }\n",
+    );
+    let (code, _, err) = w.run(&["generate", "host.yaml", "--no-git", "--check"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(w.read("flake.nix"), flake);
+
+    // CRLF: the settings marker's lines end in CRLF, and a second run is a no-op.
+    let w = Work::new();
+    w.write(
+        "host.yaml",
+        "name: h\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nhostName: h\n",
+    );
+    w.generate(&[]);
+    let crlf = w.read("flake.nix").replace('\n', "\r\n");
+    w.write("flake.nix", &crlf);
+    w.write(
+        "host.yaml",
+        "name: h\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nhostName: h\nsettings:\n  time.timeZone: UTC\n",
+    );
+    w.generate(&[]);
+    let out = w.read("flake.nix");
+    assert!(out.contains("#   time.timeZone\r\n"), "{out:?}");
+    assert!(
+        !out.replace("\r\n", "").contains(['\r', '\n']),
+        "only CRLF: {out:?}"
+    );
+    w.assert_up_to_date(&[]);
+}
