@@ -469,6 +469,10 @@ impl Reader<'_> {
         let mut monitoring: Map<String, Value> = Map::new();
         let mut settings: Map<String, Value> = Map::new();
         let mut packages_seen = false;
+        // A module nixgen generated lists the options `settings` owns in its marker comment:
+        // a plain option beside them that the comment does not list was added by hand and
+        // stays hand-written (a `settings` entry would make `generate` claim it).
+        let marked = self.settings_marked();
         for leaf in leaves {
             let p: Vec<&str> = leaf.path.iter().map(String::as_str).collect();
             // An owned value under a priority wrapper (`networking.hostName = lib.mkForce
@@ -537,6 +541,19 @@ impl Reader<'_> {
                     if data.is_some() && with_code.contains(&leaf.top) {
                         continue; // Kept with the code beside it (noted there).
                     }
+                    let unlisted = marked.as_ref().is_some_and(|listed| {
+                        !listed.iter().any(|l| {
+                            path.len() >= l.len() && path.iter().zip(l).all(|(a, b)| *a == b)
+                        })
+                    });
+                    if data.is_some() && unlisted {
+                        self.keep(
+                            &leaf.binding,
+                            format!("`{}`", path.join(".")),
+                            "the module's `settings` comment does not list it: written by hand",
+                        );
+                        continue;
+                    }
                     match data {
                         Some(v) => match settings_key(path) {
                             // A name with a dot (`boot.kernel.sysctl."vm.swappiness"`) is a
@@ -594,6 +611,42 @@ impl Reader<'_> {
             self.set("settings", Value::Object(settings));
         }
         Ok(())
+    }
+
+    /// The option paths the settings marker comment of the configuration's modules lists
+    /// (`# nixgen owns these options (host.yaml `settings`):` then `#   path` lines); `None`
+    /// when no module has the marker.
+    fn settings_marked(&self) -> Option<Vec<Vec<String>>> {
+        use rnix::SyntaxKind as K;
+        for module in &self.config.inline_modules {
+            let comments: Vec<String> = module
+                .set
+                .syntax()
+                .children_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| t.kind() != K::TOKEN_WHITESPACE)
+                .map(|t| {
+                    if t.kind() == K::TOKEN_COMMENT {
+                        t.text().trim_end_matches('\r').to_owned()
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
+            let Some(start) = comments.iter().position(|c| {
+                c.trim_start_matches('#').trim() == crate::generate::plan::SETTINGS_MARKER
+            }) else {
+                continue;
+            };
+            return Some(
+                comments[start + 1..]
+                    .iter()
+                    .take_while(|c| c.starts_with("#  "))
+                    .map(|c| crate::model::settings_path(c.trim_start_matches('#').trim()))
+                    .collect(),
+            );
+        }
+        None
     }
 
     fn has_profile(&self, name: &str) -> bool {

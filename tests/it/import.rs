@@ -450,3 +450,41 @@ fn overlay_commands_see_and_edit_the_overlays_in_default_nix() {
         flake
     );
 }
+
+/// A flake nixgen generated with `settings`, then given an option by hand in the same inline
+/// module: the option is not among those the marker comment lists, so `import` keeps it
+/// hand-written (with a note) instead of claiming it, and the promise holds.
+#[test]
+fn an_option_added_by_hand_beside_settings_stays_hand_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    support::write(
+        d,
+        "host.yaml",
+        "name: h\nbackend: imageless\nnixosFlake: path:/srv/nixos-flake\nhostName: h\nsettings:\n  time.timeZone: UTC\n",
+    );
+    let (code, _, err) = support::edits::run_in(d, &["generate", "host.yaml", "--no-git"]);
+    assert_eq!(code, 0, "{err}");
+    let generated = std::fs::read_to_string(d.join("flake.nix")).unwrap();
+    let edited = generated.replacen(
+        "time.timeZone = \"UTC\";",
+        "time.timeZone = \"UTC\";\n            services.openssh.enable = true; # by hand",
+        1,
+    );
+    assert_ne!(edited, generated, "the option went in");
+    support::write(d, "flake.nix", &edited);
+    std::fs::remove_file(d.join("host.yaml")).unwrap();
+    let (code, _, err) = support::edits::run_in(d, &["import"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("written by hand"), "{err}");
+    let host = std::fs::read_to_string(d.join("host.yaml")).unwrap();
+    assert!(!host.contains("openssh"), "{host}");
+    let (code, _, err) =
+        support::edits::run_in(d, &["generate", "host.yaml", "--no-git", "--check"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("flake.nix")).unwrap(),
+        edited
+    );
+    assert_parses("import", &edited);
+}
