@@ -346,7 +346,7 @@ fn list(args: OverlayListArgs, report: &mut Report) -> Result<Status> {
         };
         let place = match &r.file {
             Some(file) => format!("{file}:{}", r.line),
-            None => format!("line {}", r.line),
+            None => format!("{}:{}", path.display(), r.line),
         };
         report.out_line(&format!(
             "{config}{}\t{source}{patches}\t({place})",
