@@ -617,36 +617,11 @@ impl Reader<'_> {
     /// (`# nixgen owns these options (host.yaml `settings`):` then `#   path` lines); `None`
     /// when no module has the marker.
     fn settings_marked(&self) -> Option<Vec<Vec<String>>> {
-        use rnix::SyntaxKind as K;
-        for module in &self.config.inline_modules {
-            let comments: Vec<String> = module
-                .set
-                .syntax()
-                .children_with_tokens()
-                .filter_map(|e| e.into_token())
-                .filter(|t| t.kind() != K::TOKEN_WHITESPACE)
-                .map(|t| {
-                    if t.kind() == K::TOKEN_COMMENT {
-                        t.text().trim_end_matches('\r').to_owned()
-                    } else {
-                        String::new()
-                    }
-                })
-                .collect();
-            let Some(start) = comments.iter().position(|c| {
-                c.trim_start_matches('#').trim() == crate::generate::plan::SETTINGS_MARKER
-            }) else {
-                continue;
-            };
-            return Some(
-                comments[start + 1..]
-                    .iter()
-                    .take_while(|c| c.starts_with("#  "))
-                    .map(|c| crate::model::settings_path(c.trim_start_matches('#').trim()))
-                    .collect(),
-            );
-        }
-        None
+        self.config
+            .inline_modules
+            .iter()
+            .find(|m| !m.settings_marker().is_empty())
+            .map(|m| m.settings_marked())
     }
 
     fn has_profile(&self, name: &str) -> bool {

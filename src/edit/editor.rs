@@ -323,11 +323,7 @@ impl<'a> Editor<'a> {
     /// `offset` on it; `None` when more code follows on the same line.
     fn end_of_trivia_line(&self, offset: usize) -> Option<usize> {
         let rest = &self.source[offset..];
-        let mut line_end = rest.find('\n').unwrap_or(rest.len());
-        // A CRLF line ends before its `\r`: what is inserted there comes before the break.
-        if rest[..line_end].ends_with('\r') {
-            line_end -= 1;
-        }
+        let line_end = rest.find('\n').unwrap_or(rest.len());
         let line = &rest[..line_end];
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -628,12 +624,7 @@ impl<'a> Editor<'a> {
         let end: usize = node.text_range().end().into();
         match (self.starts_line(start), self.end_of_trivia_line(end)) {
             (true, Some(line_end)) => {
-                // From the line break before it (`\r\n` in a CRLF file) to the end of its
-                // line, the break after it kept.
-                let mut line_start = self.source[..start].rfind('\n').unwrap_or(0);
-                if self.source[..line_start].ends_with('\r') {
-                    line_start -= 1;
-                }
+                let line_start = self.source[..start].rfind('\n').unwrap_or(0);
                 self.edits.push((line_start, line_end, String::new()));
             }
             _ => {
@@ -914,8 +905,9 @@ impl<'a> Editor<'a> {
                 } else {
                     text
                 };
-                // An insertion between a line's `\r` and its `\n` (after a line comment,
-                // whose token holds the `\r`) goes before the `\r`: the break stays whole.
+                // An insertion between a line's `\r` and its `\n` (at the end of a line, or
+                // after a line comment, whose token holds the `\r`) goes before the `\r`: the
+                // break stays whole.
                 let (start, end) = if start == end
                     && start > 0
                     && source.as_bytes()[start - 1] == b'\r'

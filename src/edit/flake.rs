@@ -19,6 +19,7 @@ use rnix::SyntaxNode;
 use rowan::ast::AstNode;
 
 use crate::diag::{Diagnostic, Position, Result};
+use crate::fsio::dir_of;
 pub use crate::nix::resolve::unwrap_parens;
 use crate::nix::resolve::{self, binding_keys, lookup, static_string, unwrap, Lookup};
 
@@ -252,12 +253,8 @@ impl Config {
             .expr()
             .map(|e| e.syntax().clone())
             .unwrap_or_else(|| file.top.syntax().clone());
-        let expr = file.root.expr();
-        let lambda = expr.clone().and_then(|e| match unwrap_parens(e) {
-            ast::Expr::Lambda(l) => Some(l),
-            _ => None,
-        });
-        let conditional = expr.is_some_and(|e| contains_mk_if(&e));
+        let lambda = file.module_lambda();
+        let conditional = file.root.expr().is_some_and(|e| contains_mk_if(&e));
         self.add_module(InlineModule {
             item,
             set: file.top.clone(),
@@ -290,6 +287,12 @@ impl Config {
         } else {
             format!("configuration `{}` is", self.name)
         }
+    }
+
+    /// True when `file` (one of the flake's module files) is one of the configuration's own
+    /// ([`Config::own_files`]).
+    pub fn owns_file(&self, file: &Flake) -> bool {
+        self.own_files.contains(&file.path)
     }
 
     /// True when the configuration's `nixosSystem` call passes the flake's inputs to its
@@ -349,6 +352,42 @@ pub struct InlineModule {
 }
 
 impl InlineModule {
+    /// nixgen's settings marker in this module: the comment `# nixgen owns these options
+    /// (host.yaml `settings`):` and the `#   path` comments that follow it, in order; empty
+    /// when the module has none.
+    pub fn settings_marker(&self) -> Vec<rnix::SyntaxToken> {
+        use rnix::SyntaxKind as K;
+        let tokens: Vec<rnix::SyntaxToken> = self
+            .set
+            .syntax()
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() != K::TOKEN_WHITESPACE)
+            .collect();
+        let Some(start) = tokens.iter().position(|t| {
+            t.kind() == K::TOKEN_COMMENT
+                && t.text().trim_start_matches('#').trim() == crate::generate::plan::SETTINGS_MARKER
+        }) else {
+            return Vec::new();
+        };
+        let listed = tokens[start + 1..]
+            .iter()
+            .take_while(|t| t.kind() == K::TOKEN_COMMENT && t.text().starts_with("#  "));
+        std::iter::once(&tokens[start])
+            .chain(listed)
+            .cloned()
+            .collect()
+    }
+
+    /// The option paths [`InlineModule::settings_marker`] lists.
+    pub fn settings_marked(&self) -> Vec<Vec<String>> {
+        self.settings_marker()
+            .iter()
+            .skip(1)
+            .map(|t| crate::model::settings_path(t.text().trim_start_matches('#').trim()))
+            .collect()
+    }
+
     /// True when `pkgs` is in scope in the module's body: the module is a function whose
     /// argument pattern names `pkgs` (`{ pkgs, ... }: ...`). A function taking a single
     /// identifier (`args: ...`) does not count.
@@ -458,10 +497,6 @@ impl Flake {
     /// hand-written code nixgen neither owns nor edits. A file that does not parse is an
     /// error.
     pub fn load_module_files(&mut self, config: &mut Config) -> Result<()> {
-        let dir_of = |p: &Path| match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         let Ok(base) = std::fs::canonicalize(dir_of(&self.path)) else {
             return Ok(());
         };
@@ -570,6 +605,23 @@ impl Flake {
         })
     }
 
+    /// The module function a module file is (`{ pkgs, ... }: { ... }`); `None` for a plain
+    /// set.
+    pub fn module_lambda(&self) -> Option<ast::Lambda> {
+        match unwrap_parens(self.root.expr()?) {
+            ast::Expr::Lambda(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The name the module function gives its whole argument set (`@args`), if any.
+    pub fn module_args_name(&self) -> Option<String> {
+        match self.module_lambda()?.param()? {
+            ast::Param::Pattern(p) => Some(p.pat_bind()?.ident()?.syntax().text().to_string()),
+            ast::Param::IdentParam(_) => None,
+        }
+    }
+
     /// True for a flake (it has `outputs`, or something opaque stands where it would be),
     /// false for a module file.
     pub fn is_flake(&self) -> bool {
@@ -639,19 +691,18 @@ impl Flake {
         for (body, prefix) in self.output_sets(&outputs)? {
             let mut path = prefix.clone();
             path.push("nixosConfigurations");
-            let found = match lookup(&body, &path) {
-                // `inherit nixosConfigurations;` with the set bound by a `let`.
-                Lookup::Opaque { node, .. }
-                    if inherited_from_let(&node, "nixosConfigurations").is_some() =>
-                {
-                    let binding =
-                        inherited_from_let(&node, "nixosConfigurations").expect("just seen");
-                    match binding.value() {
-                        Some(value) => Lookup::Found { binding, value },
-                        None => lookup(&body, &path),
-                    }
-                }
-                other => other,
+            let found = lookup(&body, &path);
+            // `inherit nixosConfigurations;` with the set bound by a `let`.
+            let found = match &found {
+                Lookup::Opaque { node, .. } => inherited_from_let(node, "nixosConfigurations")
+                    .and_then(|binding| {
+                        Some(Lookup::Found {
+                            value: binding.value()?,
+                            binding,
+                        })
+                    })
+                    .unwrap_or(found),
+                _ => found,
             };
             // `nixosConfigurations = { ... };` written again further down: Nix merges them.
             let again: Vec<ast::Expr> = match &found {
@@ -759,10 +810,7 @@ impl Flake {
 
     /// The directory the file is in (for the relative paths written in it).
     fn dir(&self) -> PathBuf {
-        match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
+        dir_of(&self.path)
     }
 
     /// Every configuration, in file order. A module file is one configuration named after

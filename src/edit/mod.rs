@@ -172,22 +172,13 @@ pub fn scope_in_file(
 /// arguments, not the inputs).
 fn module_inputs_name(file: &Flake, input: &str) -> Option<String> {
     let body = file.top.syntax().clone();
-    let module_bind = file
-        .root
-        .expr()
-        .and_then(|e| match flake::unwrap_parens(e) {
-            ast::Expr::Lambda(l) => match l.param() {
-                Some(ast::Param::Pattern(p)) => p.pat_bind().and_then(|b| b.ident()),
-                _ => None,
-            },
-            _ => None,
-        });
+    let module_bind = file.module_args_name();
     crate::nix::resolve::input_spellings(&body, input)
         .into_iter()
         .filter(|s| {
             module_bind
                 .as_ref()
-                .is_none_or(|b| !s.starts_with(&format!("{}.", b.syntax().text())))
+                .is_none_or(|b| !s.starts_with(&format!("{b}.")))
         })
         .find_map(|s| s.strip_suffix(&format!(".{input}")).map(str::to_owned))
 }
@@ -216,30 +207,19 @@ fn inputs_access(
     if flake.file_index(node) == 0 || module_inputs_name(file, input).is_some() {
         return InputsAccess::Named;
     }
-    let own = std::fs::canonicalize(&file.path).is_ok_and(|p| {
-        config
-            .own_files
-            .iter()
-            .any(|o| std::fs::canonicalize(o).is_ok_and(|o| o == p))
-    });
+    let own = config.owns_file(file);
     let shadowed = crate::nix::resolve::let_bound(node, "inputs").is_some();
-    let lambda = file
-        .root
-        .expr()
-        .and_then(|e| match flake::unwrap_parens(e) {
-            ast::Expr::Lambda(l) => Some(l),
-            _ => None,
-        });
     // `{ pkgs, ... }@inputs:` names the module arguments `inputs`: no second one.
-    let bound_otherwise = lambda.as_ref().is_some_and(|l| match l.param() {
-        Some(ast::Param::Pattern(p)) => p
-            .pat_bind()
-            .and_then(|b| b.ident())
-            .is_some_and(|i| i.syntax().text() == "inputs"),
-        _ => true,
-    });
-    match lambda {
-        Some(l) if own && !shadowed && !bound_otherwise && config.passes_inputs() => {
+    let bound_otherwise = file.module_args_name().as_deref() == Some("inputs");
+    match file.module_lambda() {
+        // Only a pattern takes one more name (`args: ...` takes them all already).
+        Some(l)
+            if matches!(l.param(), Some(ast::Param::Pattern(_)))
+                && own
+                && !shadowed
+                && !bound_otherwise
+                && config.passes_inputs() =>
+        {
             InputsAccess::AddToPattern(l)
         }
         _ => InputsAccess::Unreachable,
@@ -310,9 +290,8 @@ pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<Ov
     // module file that another module file imports (`../common.nix`) may be other
     // configurations' too: the entry goes into the configuration's own module instead.
     let shared_ok = config.shared_fallback().is_some();
-    let main_file = config
-        .main_module()
-        .map(|m| flake.file_index(m.set.syntax()));
+    let main = config.main_module();
+    let main_file = main.map(|m| flake.file_index(m.set.syntax()));
     let own_file = |l: &ast::List| {
         let file = flake.file_index(l.syntax());
         file == 0 || main_file.is_none_or(|m| m == file)
@@ -324,7 +303,7 @@ pub fn overlay_target(flake: &Flake, config: &flake::Config) -> Result<Option<Ov
         return Ok(None);
     };
     let one_line = |m: &flake::InlineModule| !m.set.syntax().text().contains_char('\n');
-    let Some(main) = config.main_module() else {
+    let Some(main) = main else {
         // A one-line module such as the template's `{ nixpkgs.overlays = [ ... ]; }` stays
         // as written: the entry goes into a module of its own after it.
         if one_line(first) {

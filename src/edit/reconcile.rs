@@ -697,35 +697,10 @@ impl<'f> Run<'f> {
         cp: &ConfigPlan,
         add_new: bool,
     ) -> Result<()> {
-        use rnix::SyntaxKind as K;
         let set = main.set.syntax();
         // The marker: its first comment, and the `#   path` comments that follow it.
-        let tokens: Vec<rnix::SyntaxToken> = set
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| t.kind() != K::TOKEN_WHITESPACE)
-            .collect();
-        let start = tokens.iter().position(|t| {
-            t.kind() == K::TOKEN_COMMENT
-                && t.text().trim_start_matches('#').trim() == crate::generate::plan::SETTINGS_MARKER
-        });
-        let mut marker: Vec<rnix::SyntaxToken> = Vec::new();
-        if let Some(i) = start {
-            marker.push(tokens[i].clone());
-            for t in &tokens[i + 1..] {
-                let text = t.text();
-                if t.kind() == K::TOKEN_COMMENT && text.starts_with("#  ") {
-                    marker.push(t.clone());
-                } else {
-                    break;
-                }
-            }
-        }
-        let previous: Vec<Vec<String>> = marker
-            .iter()
-            .skip(1)
-            .map(|t| crate::model::settings_path(t.text().trim_start_matches('#').trim()))
-            .collect();
+        let marker = main.settings_marker();
+        let previous = main.settings_marked();
         // Stale paths stay listed until they are pruned: the next `--prune` still knows them.
         let mut listed = cp.custom_settings.clone();
         for path in &previous {
